@@ -1,0 +1,151 @@
+"""The only writer of the audit log."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from thuocdo.core.request_context import current_request_context
+
+from .models import AuditChainHead, AuditEvent
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """Stable text for a value: sorted keys, no whitespace, dates as ISO strings."""
+    if value is None:
+        return ""
+    return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_hash(event: AuditEvent) -> str:
+    """The hash of an entry over every field that carries meaning, and the previous hash."""
+    material = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "unit_id": event.unit_id,
+        "before": event.before_json,
+        "after": event.after_json,
+        "reason": event.reason,
+        "ip_address": event.ip_address,
+        "request_id": event.request_id,
+        "channel": event.channel,
+        "prev_hash": event.prev_hash,
+    }
+    return hashlib.sha256(canonical_json(material).encode("utf-8")).hexdigest()
+
+
+def _object_identity(obj: models.Model | None) -> tuple[str, str, str]:
+    if obj is None:
+        return "", "", ""
+    return obj._meta.label_lower, str(obj.pk), str(obj)[:255]
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    unit: Any = None,
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    """Append one entry. Call it inside the same transaction as the change it records,
+    so the change and its record commit or roll back together."""
+    context = current_request_context()
+    obj_type, obj_id, obj_repr = _object_identity(obj)
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            occurred_at=timezone.now(),
+            actor=actor_obj,
+            actor_label=(actor_obj.get_username() if actor_obj else (context.channel or "system"))[:150],
+            action=action,
+            object_type=object_type or obj_type,
+            object_id=object_id or obj_id,
+            object_repr=(object_repr or obj_repr)[:255],
+            unit=unit,
+            before_json=canonical_json(before),
+            after_json=canonical_json(after),
+            reason=reason,
+            ip_address=context.ip_address or "",
+            request_id=context.request_id or "",
+            channel=context.channel,
+            prev_hash=head.last_hash,
+        )
+        event.hash = event_hash(event)
+        event.save(force_insert=True)
+        head.last_seq = event.seq
+        head.last_hash = event.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    event_id: int | None
+    problem: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    first_break: ChainBreak | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
+    """Walk the whole chain in order and return the first broken link, if any."""
+    expected_seq = 1
+    expected_prev = GENESIS_HASH
+    checked = 0
+    events = AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)
+    for event in events:
+        if event.seq != expected_seq:
+            return ChainReport(
+                checked,
+                ChainBreak(expected_seq, None, f"entry #{expected_seq} is missing (next present: #{event.seq})"),
+            )
+        if event.prev_hash != expected_prev:
+            return ChainReport(
+                checked, ChainBreak(event.seq, event.pk, "previous-hash link does not match the entry before it")
+            )
+        if event_hash(event) != event.hash:
+            return ChainReport(checked, ChainBreak(event.seq, event.pk, "content does not match its hash"))
+        checked += 1
+        expected_seq += 1
+        expected_prev = event.hash
+    head = AuditChainHead.objects.get(pk=1)
+    if head.last_seq != expected_seq - 1 or head.last_hash != expected_prev:
+        return ChainReport(
+            checked,
+            ChainBreak(
+                expected_seq,
+                None,
+                f"the chain ends at #{expected_seq - 1} but its head records #{head.last_seq}: "
+                "the newest entries were removed",
+            ),
+        )
+    return ChainReport(checked, None)
