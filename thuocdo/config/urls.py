@@ -1,7 +1,18 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from .api import api
+
 urlpatterns = [
+    path("", include("thuocdo.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("thuocdo.accounts.urls")),
+    path("units/", include("thuocdo.units.urls")),
+    path("audit/", include("thuocdo.audit.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "thuocdo.core.views.error_403"
+handler404 = "thuocdo.core.views.error_404"
+handler500 = "thuocdo.core.views.error_500"

@@ -1,7 +1,26 @@
+"""The navigation shown depends on the user's roles: computed once per request here."""
+
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from thuocdo.audit.permissions import audit_event_policy
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {}
+    user = getattr(request, "user", None)
+    items: list[tuple[str, Any, str]] = [
+        ("home", _("Tổng quan"), reverse("core:home")),
+        ("units", _("Đơn vị"), reverse("units:browse")),
+        ("api", _("API"), "/api/v1/docs"),
+    ]
+    if user is not None and user.is_authenticated:
+        if audit_event_policy.user_may(user, "view"):
+            items.append(("audit", _("Nhật ký"), reverse("audit:list")))
+        if user.is_staff:
+            items.append(("jobs", _("Công việc nền"), reverse("core:jobs")))
+            items.append(("admin", _("Quản trị"), reverse("admin:index")))
+    section = (request.resolver_match.namespace if request.resolver_match else "") or "home"
+    return {"nav_items": items, "nav_section": section}

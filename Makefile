@@ -1,0 +1,71 @@
+# Thước Đo — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= thuocdo.config.settings.dev
+
+.PHONY: run test test-browser install install-dev messages migrate lint typecheck check openapi ci clean help
+
+help:
+	@echo "make run    — cài đặt, nạp dữ liệu thật, chạy http://$(HOST):$(PORT) (SQLite)"
+	@echo "make test   — chạy toàn bộ bộ kiểm thử (SQLite)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Thước Đo cần Python 3.11 trở lên")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run messages
+install-dev: $(VENV)/.installed-dev messages
+
+# Translations are compiled with Babel (pure Python), so GNU gettext is not needed to run.
+messages: | $(VENV)/.installed-run
+	@$(BIN)/pybabel compile --domain django --directory thuocdo/locale --statistics 2>&1 | grep -v "^$$" || true
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py load_units
+	$(PY) manage.py seed_demo
+	@echo "Thước Đo: http://$(HOST):$(PORT)  (Ctrl+C để dừng; worker công việc nền chạy kèm)"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py db_worker --queue-name '*' --no-reload & \
+	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+test: install-dev
+	$(BIN)/pytest -q
+
+test-browser: install-dev
+	REQUIRE_BROWSER=1 $(BIN)/pytest -q -m browser
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy thuocdo
+
+check: lint typecheck
+	DJANGO_SETTINGS_MODULE=thuocdo.config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+openapi: install-dev
+	DJANGO_SETTINGS_MODULE=thuocdo.config.settings.test $(PY) manage.py export_openapi > docs/openapi.json
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) db.sqlite3* var staticfiles

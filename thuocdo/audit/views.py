@@ -1,0 +1,44 @@
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from thuocdo.core.errors import NotFound
+from thuocdo.units.selectors import unit_get
+
+from .forms import AuditFilterForm
+from .permissions import audit_event_policy
+from .selectors import audit_event_list
+
+
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    audit_event_policy.require(request.user, "view")
+    form = AuditFilterForm(request.GET or None)
+    filters: dict[str, object] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["unit"]:
+            try:
+                filters["unit"] = unit_get(code=data["unit"].strip())
+            except NotFound as error:
+                form.add_error("unit", str(error.message))
+        filters["action"] = data["action"] or None
+        filters["actor_username"] = data["actor"] or None
+        if data["since"]:
+            filters["since"] = timezone.make_aware(datetime.combine(data["since"], time.min))
+        if data["until"]:
+            filters["until"] = timezone.make_aware(datetime.combine(data["until"] + timedelta(days=1), time.min))
+    events = audit_event_list(actor=request.user, **filters) if not form.errors else audit_event_list(actor=request.user)[:0]
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/event_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+        status=400 if form.errors else 200,
+    )
