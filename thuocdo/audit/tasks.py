@@ -3,7 +3,8 @@ with `manage.py enqueue_audit_check`; a broken chain fails the job, which stays 
 
 import logging
 
-from django_tasks import TaskContext, task
+from django_tasks import task
+from django_tasks.base import TaskContext
 
 from thuocdo.core.jobs import retrying
 

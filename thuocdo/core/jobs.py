@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import Task, TaskContext
+from django_tasks.base import Task, TaskContext
 
 logger = logging.getLogger("thuocdo.jobs")
 P = ParamSpec("P")

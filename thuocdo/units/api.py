@@ -52,13 +52,7 @@ def unit_search(request: HttpRequest, filters: Query[SearchFilters]) -> object:
 
 @router.get("/{code}", response=UnitDetailOut, auth=None, summary="Chi tiết đơn vị")
 def unit_detail(request: HttpRequest, code: str) -> object:
-    unit = selectors.unit_get(code=code)
-    return {
-        **UnitOut.from_orm(unit).model_dump(),
-        "ancestors": selectors.unit_ancestors(unit=unit),
-        "subtree_counts": selectors.unit_level_counts(unit=unit),
-        "aliases": list(selectors.unit_aliases(unit=unit)),
-    }
+    return selectors.unit_get(code=code)
 
 
 class SubtreeFilters(Schema):

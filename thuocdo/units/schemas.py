@@ -1,5 +1,8 @@
 from ninja import Field, Schema
 
+from . import selectors
+from .models import Unit, UnitAlias
+
 
 class UnitRef(Schema):
     code: str
@@ -34,6 +37,18 @@ class UnitDetailOut(UnitOut):
     ancestors: list[UnitRef]
     subtree_counts: dict[str, int] = Field(description="Số đơn vị đang hoạt động theo cấp trong cây con")
     aliases: list[AliasOut]
+
+    @staticmethod
+    def resolve_ancestors(obj: Unit) -> list[Unit]:
+        return selectors.unit_ancestors(unit=obj)
+
+    @staticmethod
+    def resolve_subtree_counts(obj: Unit) -> dict[str, int]:
+        return selectors.unit_level_counts(unit=obj)
+
+    @staticmethod
+    def resolve_aliases(obj: Unit) -> list[UnitAlias]:
+        return list(selectors.unit_aliases(unit=obj))
 
 
 class UnitSearchHit(Schema):

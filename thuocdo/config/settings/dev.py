@@ -7,3 +7,5 @@ SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me-in-production-012345
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+STATIC_ROOT = None  # static files are served from the apps by runserver/WhiteNoise finders
+WHITENOISE_USE_FINDERS = True
