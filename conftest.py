@@ -38,9 +38,7 @@ def official_dataset() -> UnitDataset:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(
-    django_db_setup: None, django_db_blocker: Any, official_dataset: UnitDataset
-) -> None:
+def django_db_setup(django_db_setup: None, django_db_blocker: Any, official_dataset: UnitDataset) -> None:
     with django_db_blocker.unblock():
         units_load(dataset=official_dataset)
 

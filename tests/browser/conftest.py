@@ -38,8 +38,12 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     if chromium_available():
         return
     if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise pytest.UsageError(f"REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM} (apt-get install chromium)")
-    skip = pytest.mark.skip(reason=f"Chromium not installed at {CHROMIUM}: browser tests skipped (apt-get install chromium)")
+        raise pytest.UsageError(
+            f"REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM} (apt-get install chromium)"
+        )
+    skip = pytest.mark.skip(
+        reason=f"Chromium not installed at {CHROMIUM}: browser tests skipped (apt-get install chromium)"
+    )
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
@@ -47,7 +51,7 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -57,7 +61,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: Any, request: Any) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server.url, locale="vi-VN", viewport={"width": 1200, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url, locale="vi-VN", viewport={"width": 1200, "height": 900}
+    )
     context.set_default_timeout(10_000)
     opened = context.new_page()
     yield opened
@@ -78,9 +84,8 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
 @pytest.fixture
 def units_loaded(transactional_db: Any) -> None:
     """Live-server tests run on a flushed database: make sure the real units are there."""
-    from thuocdo.units.datasets import read_official_dataset  # noqa: PLC0415
-    from thuocdo.units.models import Unit  # noqa: PLC0415
-    from thuocdo.units.services import units_load  # noqa: PLC0415
+    from thuocdo.units.models import Unit
+    from thuocdo.units.services import units_load
 
     if not Unit.objects.filter(code="00004").exists():
         units_load(dataset=_dataset())
@@ -90,7 +95,7 @@ _cached_dataset: list[Any] = []
 
 
 def _dataset() -> Any:
-    from thuocdo.units.datasets import read_official_dataset  # noqa: PLC0415
+    from thuocdo.units.datasets import read_official_dataset
 
     if not _cached_dataset:
         _cached_dataset.append(read_official_dataset())

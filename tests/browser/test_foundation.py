@@ -13,8 +13,8 @@ PASSWORD = "Mật-khẩu-thử-2026!"
 
 @pytest.fixture
 def commune_officer(units_loaded: None) -> Any:
-    from thuocdo.accounts.models import Role, RoleAssignment, User  # noqa: PLC0415
-    from thuocdo.units.models import Unit  # noqa: PLC0415
+    from thuocdo.accounts.models import Role, RoleAssignment, User
+    from thuocdo.units.models import Unit
 
     user = User.objects.create_user(username="canbo.badinh", password=PASSWORD, full_name="Hoàng Văn Nam")
     RoleAssignment.objects.create(user=user, unit=Unit.objects.get(code="00004"), role=Role.OFFICER)
@@ -49,7 +49,11 @@ def test_browse_from_the_nation_to_the_communes_of_ha_noi(page: Any, units_loade
     assert communes.count() == 126
     page.get_by_role("link", name="Phường Ba Đình").click()
     page.wait_for_url(re.compile(r"/units/00004/$"))
-    assert page.get_by_role("navigation", name="Vị trí trong cây đơn vị").get_by_role("link", name="Hà Nội").is_visible()
+    assert (
+        page.get_by_role("navigation", name="Vị trí trong cây đơn vị")
+        .get_by_role("link", name="Hà Nội")
+        .is_visible()
+    )
 
 
 def test_filter_communes_without_diacritics(page: Any, units_loaded: None) -> None:

@@ -29,7 +29,9 @@ class RoleAssignmentAdmin(ScopedModelAdmin):
         return False  # a role is granted or revoked, never edited in place
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request) and role_assignment_policy.user_may(request.user, "revoke", obj)
+        return self.has_module_permission(request) and role_assignment_policy.user_may(
+            request.user, "revoke", obj
+        )
 
     def save_model(self, request: HttpRequest, obj: RoleAssignment, form: Any, change: bool) -> None:
         created = role_grant(actor=request.user, user=obj.user, unit=obj.unit, role=obj.role, reason="admin")

@@ -22,10 +22,14 @@ class ScopedModelAdmin(admin.ModelAdmin):
         return bool(request.user.is_active and request.user.is_staff)
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self.has_module_permission(request) and self.policy.user_may(request.user, self.view_action, obj)
+        return self.has_module_permission(request) and self.policy.user_may(
+            request.user, self.view_action, obj
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self.has_module_permission(request) and self.policy.user_may(request.user, self.change_action, obj)
+        return self.has_module_permission(request) and self.policy.user_may(
+            request.user, self.change_action, obj
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -30,11 +30,15 @@ def token_list(request: HttpRequest) -> object:
 
 @router.post("/tokens", response={201: TokenCreatedOut}, tags=["Mã truy cập API"], summary="Tạo mã truy cập")
 def token_create(request: HttpRequest, payload: TokenIn) -> object:
-    token, plaintext = services.api_token_create(actor=request.user, name=payload.name, expires_at=payload.expires_at)
+    token, plaintext = services.api_token_create(
+        actor=request.user, name=payload.name, expires_at=payload.expires_at
+    )
     return 201, {**TokenOut.from_orm(token).model_dump(), "token": plaintext}
 
 
-@router.delete("/tokens/{token_id}", response=TokenOut, tags=["Mã truy cập API"], summary="Thu hồi mã truy cập")
+@router.delete(
+    "/tokens/{token_id}", response=TokenOut, tags=["Mã truy cập API"], summary="Thu hồi mã truy cập"
+)
 def token_revoke(request: HttpRequest, token_id: int) -> object:
     token = selectors.api_token_get(actor=request.user, token_id=token_id)
     return services.api_token_revoke(actor=request.user, token=token)

@@ -25,12 +25,16 @@ class DemoPerson:
 
 
 DEMO_PEOPLE = [
-    DemoPerson("vanphong", "Nguyễn Thị Thu Hà", "Chuyên viên Văn phòng Trung ương Đảng", Role.ADMIN, "BCDTW", True),
+    DemoPerson(
+        "vanphong", "Nguyễn Thị Thu Hà", "Chuyên viên Văn phòng Trung ương Đảng", Role.ADMIN, "BCDTW", True
+    ),
     DemoPerson("kiemtra", "Trần Quốc Bảo", "Kiểm tra viên, Tổ Giúp việc", Role.VERIFIER, "BCDTW"),
     DemoPerson("chuyengia", "PGS.TS. Lê Minh Khoa", "Thành viên Hội đồng Tư vấn", Role.EXPERT, "HDTV"),
     DemoPerson("lanhdao.hanoi", "Phạm Văn Đức", "Bí thư Thành ủy Hà Nội", Role.LEADER, "01"),
     DemoPerson("quantri.hanoi", "Đỗ Thị Lan", "Quản trị hệ thống, Thành phố Hà Nội", Role.ADMIN, "01", True),
-    DemoPerson("canbo.badinh", "Hoàng Văn Nam", "Công chức Văn phòng UBND phường Ba Đình", Role.OFFICER, "00004"),
+    DemoPerson(
+        "canbo.badinh", "Hoàng Văn Nam", "Công chức Văn phòng UBND phường Ba Đình", Role.OFFICER, "00004"
+    ),
     DemoPerson("canbo.bokhcn", "Vũ Thị Mai", "Chuyên viên Bộ Khoa học và Công nghệ", Role.OFFICER, "BO-KHCN"),
     DemoPerson("xem.congchung", "Bùi Anh Tuấn", "Phóng viên (chỉ xem)", Role.VIEWER, "BCDTW"),
 ]
@@ -53,7 +57,9 @@ def demo_people_seed() -> list[tuple[DemoPerson, str]]:
             user.email = f"{person.username}@demo.thuocdo.local"
             user.set_password(password)
             user.save()
-            RoleAssignment.objects.get_or_create(user=user, unit=unit_get(code=person.unit_code), role=person.role)
+            RoleAssignment.objects.get_or_create(
+                user=user, unit=unit_get(code=person.unit_code), role=person.role
+            )
             saved[person.username] = password
             result.append((person, password))
     path.parent.mkdir(parents=True, exist_ok=True)

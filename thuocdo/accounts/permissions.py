@@ -44,7 +44,9 @@ class UserPolicy(UnitScopedPolicy[User]):
         unit_paths = obj.role_assignments.values_list("unit__path", flat=True)
         return any(p.startswith(scope) for p in unit_paths for scope in paths)
 
-    def visible(self, user: Any, queryset: QuerySet[User] | None = None, action: str = "view") -> QuerySet[User]:
+    def visible(
+        self, user: Any, queryset: QuerySet[User] | None = None, action: str = "view"
+    ) -> QuerySet[User]:
         queryset = queryset if queryset is not None else User.objects.all()
         condition = self.visibility_filter(user, action)
         if condition is None:
@@ -63,7 +65,9 @@ class ApiTokenPolicy(UnitScopedPolicy[ApiToken]):
             return False
         return obj is None or obj.user_id == user.pk
 
-    def visible(self, user: Any, queryset: QuerySet[ApiToken] | None = None, action: str = "view") -> QuerySet[ApiToken]:
+    def visible(
+        self, user: Any, queryset: QuerySet[ApiToken] | None = None, action: str = "view"
+    ) -> QuerySet[ApiToken]:
         queryset = queryset if queryset is not None else ApiToken.objects.all()
         if not getattr(user, "is_authenticated", False):
             return queryset.none()

@@ -146,7 +146,9 @@ class UnitScopedPolicy(Generic[ModelT]):
             condition |= Q(**{f"{self.path_lookup}__startswith": path})
         return condition
 
-    def visible(self, user: Any, queryset: QuerySet[ModelT] | None = None, action: str = "view") -> QuerySet[ModelT]:
+    def visible(
+        self, user: Any, queryset: QuerySet[ModelT] | None = None, action: str = "view"
+    ) -> QuerySet[ModelT]:
         queryset = queryset if queryset is not None else self.model._default_manager.all()
         condition = self.visibility_filter(user, action)
         return queryset if condition is None else queryset.filter(condition)

@@ -16,7 +16,11 @@ def role_assignment_list(
 ) -> QuerySet[RoleAssignment]:
     queryset = RoleAssignment.objects.select_related("user", "unit", "granted_by")
     if unit is not None:
-        queryset = queryset.filter(Unit.subtree_q(unit.path, prefix="unit__")) if include_subtree else queryset.filter(unit=unit)
+        queryset = (
+            queryset.filter(Unit.subtree_q(unit.path, prefix="unit__"))
+            if include_subtree
+            else queryset.filter(unit=unit)
+        )
     if user is not None:
         queryset = queryset.filter(user=user)
     return role_assignment_policy.visible(actor, queryset).order_by("unit__path", "role", "user__username")
@@ -24,9 +28,11 @@ def role_assignment_list(
 
 def role_assignment_get(*, actor: Any, assignment_id: int) -> RoleAssignment:
     """An assignment the actor may see; others are reported as not found."""
-    assignment = role_assignment_policy.visible(
-        actor, RoleAssignment.objects.select_related("user", "unit")
-    ).filter(pk=assignment_id).first()
+    assignment = (
+        role_assignment_policy.visible(actor, RoleAssignment.objects.select_related("user", "unit"))
+        .filter(pk=assignment_id)
+        .first()
+    )
     if assignment is None:
         raise NotFound()
     return assignment

@@ -22,7 +22,7 @@ from .models import ApiToken, Role, RoleAssignment, User
 from .permissions import api_token_policy, role_assignment_policy
 from .policy import forget_role_scopes
 
-TOKEN_PREFIX = "td"
+TOKEN_PREFIX = "td"  # noqa: S105 - a label, not a secret
 TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -112,9 +112,7 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def api_token_create(
-    *, actor: Any, name: str, expires_at: datetime | None = None
-) -> tuple[ApiToken, str]:
+def api_token_create(*, actor: Any, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """Create a token for `actor`. Returns the token and its plaintext, shown only once."""
     api_token_policy.require(actor, "create")
     name = name.strip()
@@ -128,7 +126,9 @@ def api_token_create(
         token = ApiToken.objects.create(
             user=actor, name=name, prefix=prefix, secret_hash=_hash_secret(secret), expires_at=expires_at
         )
-        audit_record(actor=actor, action=AuditAction.TOKEN_CREATE, obj=token, after={"name": name, "prefix": prefix})
+        audit_record(
+            actor=actor, action=AuditAction.TOKEN_CREATE, obj=token, after={"name": name, "prefix": prefix}
+        )
     return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
 
 

@@ -34,9 +34,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             expires_on = form.cleaned_data["expires_on"]
-            expires_at = (
-                timezone.make_aware(datetime.combine(expires_on, time.max)) if expires_on else None
-            )
+            expires_at = timezone.make_aware(datetime.combine(expires_on, time.max)) if expires_on else None
             try:
                 _token, created_plaintext = services.api_token_create(
                     actor=request.user, name=form.cleaned_data["name"], expires_at=expires_at
@@ -50,7 +48,11 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 form = TokenCreateForm()
         else:
             status = 400
-    context = {"form": form, "tokens": selectors.api_token_list(actor=request.user), "created_plaintext": created_plaintext}
+    context = {
+        "form": form,
+        "tokens": selectors.api_token_list(actor=request.user),
+        "created_plaintext": created_plaintext,
+    }
     return render(request, "accounts/tokens.html", context, status=status)
 
 

@@ -43,7 +43,12 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True)
     object_repr = models.CharField(_("đối tượng"), max_length=255, blank=True)
     unit = models.ForeignKey(
-        "units.Unit", verbose_name=_("đơn vị"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "units.Unit",
+        verbose_name=_("đơn vị"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     before_json = models.TextField(_("trước"), blank=True)
     after_json = models.TextField(_("sau"), blank=True)
@@ -81,3 +86,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("đầu chuỗi nhật ký")
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq} {self.last_hash[:12]}"

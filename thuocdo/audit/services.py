@@ -127,11 +127,14 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
         if event.seq != expected_seq:
             return ChainReport(
                 checked,
-                ChainBreak(expected_seq, None, f"entry #{expected_seq} is missing (next present: #{event.seq})"),
+                ChainBreak(
+                    expected_seq, None, f"entry #{expected_seq} is missing (next present: #{event.seq})"
+                ),
             )
         if event.prev_hash != expected_prev:
             return ChainReport(
-                checked, ChainBreak(event.seq, event.pk, "previous-hash link does not match the entry before it")
+                checked,
+                ChainBreak(event.seq, event.pk, "previous-hash link does not match the entry before it"),
             )
         if event_hash(event) != event.hash:
             return ChainReport(checked, ChainBreak(event.seq, event.pk, "content does not match its hash"))

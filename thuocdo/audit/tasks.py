@@ -22,5 +22,7 @@ class AuditChainBroken(Exception):
 def audit_chain_check(context: TaskContext) -> dict[str, int]:
     report = audit_chain_verify()
     if not report.ok and report.first_break is not None:
-        raise AuditChainBroken(f"first broken link at #{report.first_break.seq}: {report.first_break.problem}")
+        raise AuditChainBroken(
+            f"first broken link at #{report.first_break.seq}: {report.first_break.problem}"
+        )
     return {"checked": report.checked}

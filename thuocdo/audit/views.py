@@ -18,21 +18,29 @@ from .selectors import audit_event_list
 def event_list(request: HttpRequest) -> HttpResponse:
     audit_event_policy.require(request.user, "view")
     form = AuditFilterForm(request.GET or None)
-    filters: dict[str, object] = {}
+    events = audit_event_list(actor=request.user)
     if form.is_valid():
         data = form.cleaned_data
+        unit = None
         if data["unit"]:
             try:
-                filters["unit"] = unit_get(code=data["unit"].strip())
+                unit = unit_get(code=data["unit"].strip())
             except NotFound as error:
                 form.add_error("unit", str(error.message))
-        filters["action"] = data["action"] or None
-        filters["actor_username"] = data["actor"] or None
-        if data["since"]:
-            filters["since"] = timezone.make_aware(datetime.combine(data["since"], time.min))
-        if data["until"]:
-            filters["until"] = timezone.make_aware(datetime.combine(data["until"] + timedelta(days=1), time.min))
-    events = audit_event_list(actor=request.user, **filters) if not form.errors else audit_event_list(actor=request.user)[:0]
+        events = audit_event_list(
+            actor=request.user,
+            action=data["action"] or None,
+            unit=unit,
+            actor_username=data["actor"] or None,
+            since=timezone.make_aware(datetime.combine(data["since"], time.min)) if data["since"] else None,
+            until=(
+                timezone.make_aware(datetime.combine(data["until"] + timedelta(days=1), time.min))
+                if data["until"]
+                else None
+            ),
+        )
+    if form.errors:
+        events = events.none()
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
-from ninja.renderers import JSONRenderer
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from thuocdo.accounts.api import router as accounts_router
 from thuocdo.accounts.api_auth import api_auth
@@ -19,6 +19,7 @@ from thuocdo.core.errors import AppError, NotAuthenticated, NotFound, Permission
 from thuocdo.units.api import router as units_router
 
 logger = logging.getLogger(__name__)
+
 
 class UnicodeJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}  # Vietnamese stays readable in responses
@@ -31,7 +32,7 @@ api = NinjaAPI(
     description=(
         "API của Thước Đo. Xác thực bằng mã truy cập cá nhân: `Authorization: Bearer td_…` "
         "(tạo tại trang Mã truy cập API), hoặc phiên đăng nhập của trình duyệt. "
-        "Lỗi luôn có dạng `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+        'Lỗi luôn có dạng `{"error": {"code", "message", "fields"}}`.'
     ),
     urls_namespace="api-v1",
     auth=api_auth,
@@ -51,7 +52,9 @@ def on_app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        location = [
+            str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")
+        ]
         fields.setdefault(".".join(location) or "__all__", []).append(str(error.get("msg", "")))
     return _render(request, ValidationFailed(fields=fields))
 
@@ -84,7 +87,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("Unhandled API error", exc_info=exc)
-    body: dict[str, Any] = {"error": {"code": "server_error", "message": _("Lỗi hệ thống. Vui lòng thử lại sau.")}}
+    body: dict[str, Any] = {
+        "error": {"code": "server_error", "message": _("Lỗi hệ thống. Vui lòng thử lại sau.")}
+    }
     return api.create_response(request, body, status=500)
 
 

@@ -33,7 +33,9 @@ def backoff_delay(attempt: int, *, base_seconds: int = 30, cap_seconds: int = 36
     return timedelta(seconds=min(cap_seconds, base_seconds * 2 ** max(0, attempt - 1)))
 
 
-def retrying(*, max_attempts: int = 5, base_seconds: int = 30) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def retrying(
+    *, max_attempts: int = 5, base_seconds: int = 30
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Wrap a task function that takes the TaskContext (use `@task(takes_context=True)` on
     top). The attempt number travels in the `_attempt` keyword argument."""
 

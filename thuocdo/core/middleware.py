@@ -33,6 +33,9 @@ class RequestContextMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, AppError) and not request.path.startswith("/api/"):
             return render(
-                request, "core/error.html", {"error": exception, "status": exception.status}, status=exception.status
+                request,
+                "core/error.html",
+                {"error": exception, "status": exception.status},
+                status=exception.status,
             )
         return None

@@ -29,8 +29,30 @@ class UnitAdmin(ScopedModelAdmin):
     list_filter = ("level", "kind", "is_active")
     search_fields = ("name", "code", "search_name")
     list_select_related = ("parent",)
-    fields = ("code", "name", "short_name", "level", "kind_label", "parent", "latitude", "longitude", "email", "phone", "is_active")
-    readonly_fields = ("code", "name", "short_name", "level", "kind_label", "parent", "latitude", "longitude", "is_active")
+    fields = (
+        "code",
+        "name",
+        "short_name",
+        "level",
+        "kind_label",
+        "parent",
+        "latitude",
+        "longitude",
+        "email",
+        "phone",
+        "is_active",
+    )
+    readonly_fields = (
+        "code",
+        "name",
+        "short_name",
+        "level",
+        "kind_label",
+        "parent",
+        "latitude",
+        "longitude",
+        "is_active",
+    )
     inlines = [UnitAliasInline]
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:

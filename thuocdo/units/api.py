@@ -16,6 +16,7 @@ from .schemas import RoleAssignmentOut, RoleGrantIn, UnitDetailOut, UnitOut, Uni
 
 router = Router(tags=["Đơn vị"])
 
+
 class UnitFilters(Schema):
     level: UnitLevel | None = None
     parent: str | None = None
@@ -78,7 +79,9 @@ def _assignment_out(assignment: RoleAssignment) -> dict[str, object]:
     }
 
 
-@router.get("/{code}/roles", response=list[RoleAssignmentOut], auth=api_auth, summary="Người và vai trò trong đơn vị")
+@router.get(
+    "/{code}/roles", response=list[RoleAssignmentOut], auth=api_auth, summary="Người và vai trò trong đơn vị"
+)
 def unit_roles(request: HttpRequest, code: str) -> object:
     unit: Unit = selectors.unit_get(code=code)
     unit_policy.require(request.user, "view_people", unit)
@@ -92,5 +95,7 @@ def unit_role_grant(request: HttpRequest, code: str, payload: RoleGrantIn) -> ob
     unit = selectors.unit_get(code=code)
     unit_policy.require(request.user, "manage_roles", unit)  # before the lookup: no probing for usernames
     user = user_get_by_username(payload.username)
-    assignment = role_grant(actor=request.user, user=user, unit=unit, role=payload.role, reason=payload.reason)
+    assignment = role_grant(
+        actor=request.user, user=user, unit=unit, role=payload.role, reason=payload.reason
+    )
     return 201, _assignment_out(assignment)

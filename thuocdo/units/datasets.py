@@ -87,7 +87,7 @@ def read_central_bodies(path: Path = CENTRAL_BODIES_FILE) -> list[UnitRecord]:
             )
         )
     if not records or records[0].parent_code:
-        raise ValueError(f"{path}: the first unit must be the root (parent = \"\").")
+        raise ValueError(f'{path}: the first unit must be the root (parent = "").')
     return records
 
 
@@ -133,7 +133,7 @@ def read_admin_units(root_code: str) -> Iterator[UnitRecord]:
         )
 
 
-def read_legacy_aliases() -> list[LegacyAliasRecord]:
+def read_legacy_aliases() -> list[LegacyAliasRecord]:  # noqa: PLR0912 - one pass over the legacy table
     """Pre-July-2025 provinces, districts and communes, each pointing at the unit that
     holds it today (a district at its province; a split commune at every part)."""
     current = _admin_query("SELECT provinceKey, provinceCode, province, wardKey, wardCode FROM admin_units")
@@ -142,9 +142,7 @@ def read_legacy_aliases() -> list[LegacyAliasRecord]:
     ward_code_by_key = {(r["provinceKey"], r["wardKey"]): r["wardCode"] for r in current}
 
     tables = _converter_tables()
-    new_province_by_old = {
-        old: new for new, olds in tables["DICT_PROVINCE"].items() for old in olds
-    }
+    new_province_by_old = {old: new for new, olds in tables["DICT_PROVINCE"].items() for old in olds}
     whole_ward_by_old: dict[str, tuple[str, str]] = {}
     for new_province, wards in tables["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for new_ward, old_keys in wards.items():
@@ -190,9 +188,21 @@ def read_legacy_aliases() -> list[LegacyAliasRecord]:
             if not unit_code:
                 continue
             if row["ward"]:
-                add(LegacyAliasRecord(unit_code, "legacy_commune", row["ward"], row["wardCode"] or "", context, partial))
+                add(
+                    LegacyAliasRecord(
+                        unit_code, "legacy_commune", row["ward"], row["wardCode"] or "", context, partial
+                    )
+                )
             else:  # island districts had no communes: the district itself became a special zone
-                add(LegacyAliasRecord(unit_code, "legacy_district", row["district"], row["districtCode"] or "", row["province"]))
+                add(
+                    LegacyAliasRecord(
+                        unit_code,
+                        "legacy_district",
+                        row["district"],
+                        row["districtCode"] or "",
+                        row["province"],
+                    )
+                )
     return list(aliases.values())
 
 

@@ -109,9 +109,7 @@ class UnitAlias(models.Model):
         verbose_name = _("tên gọi khác")
         verbose_name_plural = _("tên gọi khác")
         constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "kind", "legacy_code", "name"], name="unit_alias_unique"
-            )
+            models.UniqueConstraint(fields=["unit", "kind", "legacy_code", "name"], name="unit_alias_unique")
         ]
 
     def __str__(self) -> str:

@@ -55,10 +55,8 @@ def unit_children(*, unit: Unit) -> QuerySet[Unit]:
 
 def unit_level_counts(*, unit: Unit) -> dict[str, int]:
     """How many active units of each level the subtree holds (the unit itself excluded)."""
-    rows = (
-        unit_subtree(unit=unit, include_self=False).values("level").annotate(total=Count("id")).order_by()
-    )
-    counts = {level: 0 for level in UnitLevel.values}
+    rows = unit_subtree(unit=unit, include_self=False).values("level").annotate(total=Count("id")).order_by()
+    counts = dict.fromkeys(UnitLevel.values, 0)
     counts.update({row["level"]: row["total"] for row in rows})
     return counts
 
@@ -102,7 +100,9 @@ class UnitMatch:
     via_alias: UnitAlias | None
 
 
-def unit_search(*, query: str, level: str | None = None, within: Unit | None = None, limit: int = 20) -> list[UnitMatch]:
+def unit_search(
+    *, query: str, level: str | None = None, within: Unit | None = None, limit: int = 20
+) -> list[UnitMatch]:
     """Find units by name, short name, code, abbreviation or pre-2025 name, ignoring
     diacritics and case. Direct name matches come first, then matches through an alias."""
     words = search_words(query)
@@ -126,10 +126,14 @@ def unit_search(*, query: str, level: str | None = None, within: Unit | None = N
     matches = [UnitMatch(u, None) for u in direct]
     if len(matches) < limit:
         seen = {u.pk for u in direct}
-        aliases = UnitAlias.objects.filter(unit__in=base).exclude(unit_id__in=seen).select_related(
-            "unit", "unit__parent"
+        aliases = (
+            UnitAlias.objects.filter(unit__in=base)
+            .exclude(unit_id__in=seen)
+            .select_related("unit", "unit__parent")
         )
-        alias_rows = list(aliases.filter(search_name__contains=phrase).order_by("unit__depth", "name")[: limit * 3])
+        alias_rows = list(
+            aliases.filter(search_name__contains=phrase).order_by("unit__depth", "name")[: limit * 3]
+        )
         alias_rows += list(
             aliases.filter(_words_q(words, "search_name"))
             .exclude(search_name__contains=phrase)

@@ -19,7 +19,15 @@ from .permissions import unit_policy
 ProgressCallback = Callable[[str, int, int], None]
 BATCH_SIZE = 1000
 TRACKED_FIELDS = (
-    "name", "short_name", "kind", "kind_label", "level", "latitude", "longitude", "area_km2", "source",
+    "name",
+    "short_name",
+    "kind",
+    "kind_label",
+    "level",
+    "latitude",
+    "longitude",
+    "area_km2",
+    "source",
 )
 
 
@@ -78,7 +86,7 @@ def _ordered_for_loading(records: list[UnitRecord]) -> list[UnitRecord]:
     return sorted(records, key=lambda r: (depth(r.code), r.code))
 
 
-def units_load(
+def units_load(  # noqa: PLR0912, PLR0915 - one transaction, one ordered pass
     *, dataset: UnitDataset, actor: Any = None, progress: ProgressCallback | None = None
 ) -> LoadReport:
     """Bring the units table in line with `dataset`, in one transaction.
@@ -123,7 +131,14 @@ def units_load(
             unit = existing.get(record.code)
             if unit is None:
                 pending_create.append(
-                    Unit(code=record.code, parent_id=parent_id, path=path, depth=depth, search_name=search_name, **values)
+                    Unit(
+                        code=record.code,
+                        parent_id=parent_id,
+                        path=path,
+                        depth=depth,
+                        search_name=search_name,
+                        **values,
+                    )
                 )
                 report.created += 1
             else:
@@ -156,7 +171,7 @@ def units_load(
             listed = set(path_by_code)
             for old_path, new_path in moved_paths:
                 for descendant in Unit.objects.filter(path__startswith=old_path).exclude(code__in=listed):
-                    descendant.path = new_path + descendant.path[len(old_path):]
+                    descendant.path = new_path + descendant.path[len(old_path) :]
                     descendant.depth = descendant.path.count(PATH_SEPARATOR) - 1
                     to_update.append(descendant)
         if to_update:
@@ -170,12 +185,20 @@ def units_load(
             )
 
         dataset_sources = {r.source for r in records}
-        gone = Unit.objects.filter(source__in=dataset_sources, is_active=True).exclude(code__in=dataset.codes())
+        gone = Unit.objects.filter(source__in=dataset_sources, is_active=True).exclude(
+            code__in=dataset.codes()
+        )
         report.deactivated = gone.update(is_active=False)
 
         _load_aliases(dataset, id_by_code, report, notify)
 
-        if report.created or report.updated or report.deactivated or report.aliases_created or report.aliases_removed:  # noqa: E501
+        if (
+            report.created
+            or report.updated
+            or report.deactivated
+            or report.aliases_created
+            or report.aliases_removed
+        ):
             audit_record(
                 actor=actor,
                 action=AuditAction.DATA_LOAD,
@@ -202,7 +225,9 @@ def _abbreviation_records(dataset: UnitDataset) -> list[tuple[str, str, str, str
         if record.short_name and record.short_name != record.name:
             rows.append((record.code, AliasKind.SHORT_NAME, record.short_name, "", "", False))
     for alias in dataset.aliases:
-        rows.append((alias.unit_code, alias.kind, alias.name, alias.legacy_code, alias.context, alias.is_partial))
+        rows.append(
+            (alias.unit_code, alias.kind, alias.name, alias.legacy_code, alias.context, alias.is_partial)
+        )
     return rows
 
 
@@ -262,7 +287,12 @@ def unit_update_contact(*, actor: Any, unit: Unit, email: str, phone: str, reaso
         unit.full_clean(exclude=["path", "search_name"])
         unit.save(update_fields=["email", "phone", "updated_at"])
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=unit, unit=unit, before=before,
-            after={"email": unit.email, "phone": unit.phone}, reason=reason,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=unit,
+            unit=unit,
+            before=before,
+            after={"email": unit.email, "phone": unit.phone},
+            reason=reason,
         )
     return unit

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
 from thuocdo.accounts.selectors import role_assignment_get, role_assignment_list
 from thuocdo.accounts.services import role_grant, role_revoke, user_get_by_username
@@ -17,20 +18,22 @@ from .models import UnitLevel
 from .permissions import unit_policy
 
 
-def browse(request: HttpRequest) -> HttpResponse:
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def browse(request: HtmxHttpRequest) -> HttpResponse:
     return unit_detail(request, selectors.unit_root().code)
 
 
-def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     unit = selectors.unit_get(code=code)
     children = list(selectors.unit_children(unit=unit))
     filter_text = request.GET.get("loc", "").strip()
     if filter_text:
         matching = {m.unit.pk for m in selectors.unit_search(query=filter_text, within=unit, limit=200)}
         children = [c for c in children if c.pk in matching]
-    groups = [
-        (label, [c for c in children if c.level == level]) for level, label in UnitLevel.choices
-    ]
+    groups = [(label, [c for c in children if c.level == level]) for level, label in UnitLevel.choices]
     context = {
         "unit": unit,
         "ancestors": selectors.unit_ancestors(unit=unit),
@@ -45,7 +48,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "units/unit_detail.html", context)
 
 
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     level = request.GET.get("level") or None
     if level not in UnitLevel.values:
@@ -68,8 +71,11 @@ def people(request: HttpRequest, code: str) -> HttpResponse:
                 unit_policy.require(request.user, "manage_roles", unit)
                 user = user_get_by_username(form.cleaned_data["username"])
                 role_grant(
-                    actor=request.user, user=user, unit=unit,
-                    role=form.cleaned_data["role"], reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    user=user,
+                    unit=unit,
+                    role=form.cleaned_data["role"],
+                    reason=form.cleaned_data["reason"],
                 )
             except AppError as error:
                 if error.status == 403:
@@ -84,7 +90,9 @@ def people(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "unit": unit,
         "ancestors": selectors.unit_ancestors(unit=unit),
-        "assignments": role_assignment_list(actor=request.user, unit=unit, include_subtree=include_subtree)[:500],
+        "assignments": role_assignment_list(actor=request.user, unit=unit, include_subtree=include_subtree)[
+            :500
+        ],
         "include_subtree": include_subtree,
         "may_manage": unit_policy.user_may(request.user, "manage_roles", unit),
         "form": form,

@@ -137,7 +137,9 @@ def test_root_leader_sees_the_whole_audit_log(user_with_role, audit_event_factor
 # --- scenes from the brief -----------------------------------------------------------------
 
 
-def test_commune_officer_sees_people_of_the_commune_only(user_with_role, role_factory, ba_dinh, hoan_kiem, hanoi):
+def test_commune_officer_sees_people_of_the_commune_only(
+    user_with_role, role_factory, ba_dinh, hoan_kiem, hanoi
+):
     officer = user_with_role(Role.OFFICER, "00004")
     colleague = role_factory(unit=ba_dinh, role=Role.VIEWER)
     neighbour = role_factory(unit=hoan_kiem, role=Role.OFFICER)
@@ -182,9 +184,9 @@ def test_someone_with_roles_inside_and_outside_is_visible(user_with_role, role_f
 
     assert user_policy.user_may(leader, "view", person)
     assert list(user_policy.visible(leader).filter(pk=person.pk)) == [person]  # once, not per role
-    assert set(role_assignment_policy.visible(leader).filter(user=person).values_list("unit__code", flat=True)) == {
-        "00004"
-    }
+    assert set(
+        role_assignment_policy.visible(leader).filter(user=person).values_list("unit__code", flat=True)
+    ) == {"00004"}
 
 
 def test_everyone_sees_themselves_even_without_roles(user_factory):
@@ -249,7 +251,9 @@ def test_only_admins_revoke_roles(role, user_with_role, role_factory, ba_dinh):
         assert RoleAssignment.objects.filter(pk=assignment.pk).exists()
 
 
-def test_admin_grants_and_revokes_only_inside_their_subtree(user_with_role, user_factory, role_factory, sai_gon):
+def test_admin_grants_and_revokes_only_inside_their_subtree(
+    user_with_role, user_factory, role_factory, sai_gon
+):
     admin = user_with_role(Role.ADMIN, "01")
     elsewhere = role_factory(unit=sai_gon)
 
@@ -387,6 +391,29 @@ def test_require_of_anonymous_is_recorded_without_actor(anonymous, ba_dinh):
     assert (event.action, event.actor, event.actor_label) == (AuditAction.ACCESS_DENIED, None, "system")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="UserPolicy.path_lookup is 'role_assignments__unit__path', so UnitScopedPolicy.unit_of() "
+    "returns the user's role_assignments manager and record_denial() passes it as AuditEvent.unit: "
+    "ValueError instead of PermissionDenied, and no ACCESS_DENIED event (accounts/policy.py, "
+    "unit_of/record_denial)",
+)
+def test_require_on_a_user_refuses_and_records_the_denial(user_with_role, role_factory, ba_dinh):
+    viewer = user_with_role(Role.VIEWER, "01")
+    person = role_factory(unit=ba_dinh).user
+
+    with pytest.raises(PermissionDenied):
+        user_policy.require(viewer, "change", person)
+
+    event = AuditEvent.objects.latest("seq")
+    assert (event.action, event.object_type, event.object_id) == (
+        AuditAction.ACCESS_DENIED,
+        "accounts.user",
+        str(person.pk),
+    )
+
+
 def test_require_that_passes_records_nothing(admin_user, ba_dinh):
     events = AuditEvent.objects.count()
 
@@ -411,7 +438,10 @@ def rolled_back():
 
 
 def test_minimal_paths_drops_nested_paths():
-    assert minimal_paths(["BCDTW/01/00004/", "BCDTW/01/", "BCDTW/79/", "BCDTW/01/"]) == ["BCDTW/01/", "BCDTW/79/"]
+    assert minimal_paths(["BCDTW/01/00004/", "BCDTW/01/", "BCDTW/79/", "BCDTW/01/"]) == [
+        "BCDTW/01/",
+        "BCDTW/79/",
+    ]
     assert minimal_paths(["BCDTW/0/", "BCDTW/01/"]) == ["BCDTW/0/", "BCDTW/01/"]
 
 

@@ -95,7 +95,11 @@ def test_record_captures_actor_object_unit_and_values(user_factory, ba_dinh):
 
     event = AuditEvent.objects.get(pk=event.pk)
     assert (event.actor, event.actor_label) == (actor, "kiemtra")
-    assert (event.object_type, event.object_id, event.object_repr) == ("units.unit", str(ba_dinh.pk), "Phường Ba Đình")
+    assert (event.object_type, event.object_id, event.object_repr) == (
+        "units.unit",
+        str(ba_dinh.pk),
+        "Phường Ba Đình",
+    )
     assert event.unit == ba_dinh
     assert event.before == {"phone": ""}
     assert event.after == {"phone": "024 1234 5678", "ngày": "01/7/2025"}
@@ -120,7 +124,9 @@ def test_record_takes_address_and_request_id_from_the_request_context():
 
 def test_canonical_json_is_stable():
     assert canonical_json(None) == ""
-    assert canonical_json({"b": 1, "a": [1, 2]}) == canonical_json({"a": [1, 2], "b": 1}) == '{"a":[1,2],"b":1}'
+    assert (
+        canonical_json({"b": 1, "a": [1, 2]}) == canonical_json({"a": [1, 2], "b": 1}) == '{"a":[1,2],"b":1}'
+    )
 
 
 def test_record_rolls_back_with_the_change_it_records(audit_event_factory):
@@ -164,7 +170,12 @@ def test_edited_reason_is_caught(audit_event_factory, without_append_only_trigge
 
 @pytest.mark.parametrize(
     ("column", "value"),
-    [("after_json", '{"x":1}'), ("actor_label", "nguoi.khac"), ("action", AuditAction.DELETE), ("unit_id", None)],
+    [
+        ("after_json", '{"x":1}'),
+        ("actor_label", "nguoi.khac"),
+        ("action", AuditAction.DELETE),
+        ("unit_id", None),
+    ],
 )
 def test_any_edited_field_is_caught(audit_event_factory, without_append_only_trigger, ba_dinh, column, value):
     events = record_several(audit_event_factory, unit=ba_dinh)
@@ -182,7 +193,9 @@ def test_rehashed_edit_is_caught_by_the_next_link(audit_event_factory, without_a
     target.reason = "lý do đã sửa"
     forged = event_hash(target)
 
-    raw_execute("UPDATE audit_auditevent SET reason = %s, hash = %s WHERE id = %s", [target.reason, forged, target.pk])
+    raw_execute(
+        "UPDATE audit_auditevent SET reason = %s, hash = %s WHERE id = %s", [target.reason, forged, target.pk]
+    )
 
     verify_fails_at(events[2].seq)
 
@@ -197,7 +210,9 @@ def test_deleted_middle_entry_is_caught(audit_event_factory, without_append_only
     assert "missing" in message
 
 
-def test_deleted_newest_entry_is_caught_through_the_chain_head(audit_event_factory, without_append_only_trigger):
+def test_deleted_newest_entry_is_caught_through_the_chain_head(
+    audit_event_factory, without_append_only_trigger
+):
     events = record_several(audit_event_factory)
     without_append_only_trigger()
 

@@ -13,5 +13,5 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_thuocdo")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in memory
-STATIC_ROOT = None  # static files are served from the apps by runserver/WhiteNoise finders
+STATIC_ROOT = None  # type: ignore[assignment] # static files are served from the apps by runserver/WhiteNoise finders
 WHITENOISE_USE_FINDERS = True

@@ -40,7 +40,11 @@ def test_openapi_and_docs_are_served_without_a_cdn(client: Client) -> None:
 def test_every_interface_string_has_an_english_translation() -> None:
     with (ROOT / "thuocdo" / "locale" / "en" / "LC_MESSAGES" / "django.po").open("rb") as handle:
         catalog = read_po(handle)
-    missing = [m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    missing = [
+        m.id
+        for m in catalog
+        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert not missing, f"untranslated: {missing[:5]}"
     assert not fuzzy, f"fuzzy: {fuzzy[:5]}"
@@ -59,16 +63,25 @@ def test_production_settings_pass_the_deploy_check() -> None:
         "SECRET_KEY": "k" * 20 + "a-long-random-production-secret-for-the-check-only-9876543210",
         "ALLOWED_HOSTS": "thuocdo.example.vn",
     }
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "thuocdo.config.settings.prod", "SECRET_KEY": "", "ALLOWED_HOSTS": "x"}
-    result = subprocess.run(  # noqa: S603
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "thuocdo.config.settings.prod",
+        "SECRET_KEY": "",
+        "ALLOWED_HOSTS": "x",
+    }
+    result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode != 0

@@ -78,7 +78,9 @@ def test_roles_of_a_unit_are_scoped(client: Client, user_with_role: Callable[...
     other = api_get(client, "/units/00070/roles")
     assert other.status_code == 403
     assert other.json()["error"]["code"] == "forbidden"
-    assert AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED, actor=officer, unit__code="00070").exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.ACCESS_DENIED, actor=officer, unit__code="00070"
+    ).exists()
 
 
 def test_province_leader_sees_people_of_every_commune_of_the_province_only(
@@ -134,7 +136,9 @@ def test_bad_grant_input_gets_a_clear_error_and_stores_nothing(
 def test_token_lifecycle(client: Client, user_with_role: Callable[..., Any]) -> None:
     user = user_with_role(Role.LEADER, "01")
     client.force_login(user)
-    created = client.post("/api/v1/tokens", json.dumps({"name": "Đồng bộ tỉnh"}), content_type="application/json")
+    created = client.post(
+        "/api/v1/tokens", json.dumps({"name": "Đồng bộ tỉnh"}), content_type="application/json"
+    )
     assert created.status_code == 201
     token = created.json()["token"]
     assert token.startswith("td_")
@@ -153,7 +157,9 @@ def test_token_lifecycle(client: Client, user_with_role: Callable[..., Any]) -> 
 def test_someone_elses_token_cannot_be_revoked(client: Client, user_with_role: Callable[..., Any]) -> None:
     owner = user_with_role(Role.LEADER, "01")
     client.force_login(owner)
-    token_id = client.post("/api/v1/tokens", json.dumps({"name": "x"}), content_type="application/json").json()["id"]
+    token_id = client.post(
+        "/api/v1/tokens", json.dumps({"name": "x"}), content_type="application/json"
+    ).json()["id"]
     client.force_login(user_with_role(Role.ADMIN, "BCDTW"))
     assert client.delete(f"/api/v1/tokens/{token_id}").status_code == 404
 

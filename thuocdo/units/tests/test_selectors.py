@@ -44,7 +44,9 @@ def test_subtree_of_a_province_is_the_province_and_its_communes(official_dataset
     assert subtree == expected
     assert {"00004", "00070"} <= subtree
     assert "79" not in subtree
-    assert set(unit_subtree(unit=hanoi, include_self=False).values_list("code", flat=True)) == expected - {"01"}
+    assert set(unit_subtree(unit=hanoi, include_self=False).values_list("code", flat=True)) == expected - {
+        "01"
+    }
 
 
 def test_subtree_of_the_root_is_everything(root_unit):
@@ -129,13 +131,18 @@ def test_unit_list_filters_combine():
     provinces = unit_list(level=UnitLevel.PROVINCE)
     assert provinces.count() == 34
     assert list(unit_list(parent_code="01", query="ba dinh").values_list("code", flat=True)) == ["00004"]
-    assert unit_list(within_code="79", level=UnitLevel.COMMUNE).count() == Unit.objects.filter(parent__code="79").count()
+    assert (
+        unit_list(within_code="79", level=UnitLevel.COMMUNE).count()
+        == Unit.objects.filter(parent__code="79").count()
+    )
 
 
 # --- search ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", ["phuong ba dinh", "PHƯỜNG BA ĐÌNH", "Phường Ba Đình", "p ba dinh", "ba đình"])
+@pytest.mark.parametrize(
+    "query", ["phuong ba dinh", "PHƯỜNG BA ĐÌNH", "Phường Ba Đình", "p ba dinh", "ba đình"]
+)
 def test_search_ignores_diacritics_and_case(query):
     results = unit_search(query=query, within=Unit.objects.get(code="01"))
 
@@ -154,7 +161,9 @@ def test_search_treats_đ_as_d():
     assert codes(unit_search(query="Đa Nang", level=UnitLevel.PROVINCE)) == ["48"]
 
 
-@pytest.mark.parametrize(("query", "code"), [("tp hcm", "79"), ("TP. HCM", "79"), ("tp ho chi minh", "79"), ("hn", "01")])
+@pytest.mark.parametrize(
+    ("query", "code"), [("tp hcm", "79"), ("TP. HCM", "79"), ("tp ho chi minh", "79"), ("hn", "01")]
+)
 def test_search_understands_common_abbreviations(query, code):
     assert codes(unit_search(query=query))[0] == code
 
@@ -218,6 +227,26 @@ def test_legacy_province_resolves_only_to_the_merged_province():
     assert [u.name for u in unit_resolve_legacy(name="Tỉnh Hà Giang") if u.level == UnitLevel.PROVINCE] == [
         "Tỉnh Tuyên Quang"
     ]
+
+
+def test_legacy_commune_resolves_to_the_commune_it_merged_into(ba_dinh):
+    assert unit_resolve_legacy(name="Phường Trúc Bạch", province="Hà Nội") == [ba_dinh]
+
+
+def test_split_legacy_commune_resolves_to_every_part(ba_dinh):
+    parts = unit_resolve_legacy(name="Phường Ngọc Hà", province="Hà Nội")
+
+    assert ba_dinh in parts
+    assert len(parts) > 1
+    assert all(u.parent.code == "01" for u in parts)
+    assert ba_dinh.aliases.get(name="Phường Ngọc Hà").is_partial
+
+
+def test_search_finds_a_commune_by_its_pre_2025_name():
+    results = unit_search(query="truc bach")
+
+    assert codes(results)[0] == "00004"
+    assert results[0].via_alias.name == "Phường Trúc Bạch"
 
 
 def test_unknown_legacy_name_resolves_to_nothing():

@@ -10,7 +10,7 @@ from thuocdo.core.errors import PermissionDenied, ValidationFailed
 from thuocdo.units.datasets import UnitDataset
 from thuocdo.units.models import Unit, UnitAlias, UnitLevel
 from thuocdo.units.selectors import unit_get, unit_search, unit_subtree
-from thuocdo.units.services import units_load, unit_update_contact
+from thuocdo.units.services import unit_update_contact, units_load
 from thuocdo.units.tests.factories import dataset_changed
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 def unit_rows() -> dict[str, tuple[int, str, str, bool]]:
     return {
         code: (pk, name, path, active)
-        for pk, code, name, path, active in Unit.objects.values_list("pk", "code", "name", "path", "is_active")
+        for pk, code, name, path, active in Unit.objects.values_list(
+            "pk", "code", "name", "path", "is_active"
+        )
     }
 
 
@@ -59,7 +61,9 @@ def test_the_tree_has_one_root_and_every_other_unit_a_parent(root_unit):
     assert root_unit.path == "BCDTW/"
     assert root_unit.depth == 0
     assert list(Unit.objects.filter(parent__isnull=True)) == [root_unit]
-    assert set(Unit.objects.filter(level=UnitLevel.PROVINCE).values_list("parent__code", flat=True)) == {"BCDTW"}
+    assert set(Unit.objects.filter(level=UnitLevel.PROVINCE).values_list("parent__code", flat=True)) == {
+        "BCDTW"
+    }
     assert set(Unit.objects.filter(level=UnitLevel.COMMUNE).values_list("depth", flat=True)) == {2}
 
 
@@ -78,7 +82,13 @@ def test_loading_the_same_dataset_again_changes_nothing(official_dataset):
 
     report = units_load(dataset=official_dataset)
 
-    assert (report.created, report.updated, report.deactivated, report.reactivated, report.moved) == (0, 0, 0, 0, 0)
+    assert (report.created, report.updated, report.deactivated, report.reactivated, report.moved) == (
+        0,
+        0,
+        0,
+        0,
+        0,
+    )
     assert report.unchanged == 3405
     assert (report.aliases_created, report.aliases_removed) == (0, 0)
     assert report.renamed == []
@@ -120,12 +130,12 @@ def test_rename_updates_the_name_and_keeps_the_unit(official_dataset, ba_dinh, r
     event = AuditEvent.objects.filter(action=AuditAction.DATA_LOAD).latest("seq")
     assert event.object_repr == "test-release"
     assert event.after["updated"] == 1
-    assert event.after["renamed"] == [{"code": "00004", "before": "Phường Ba Đình", "after": "Phường Ba Đình Mới"}]
+    assert event.after["renamed"] == [
+        {"code": "00004", "before": "Phường Ba Đình", "after": "Phường Ba Đình Mới"}
+    ]
 
 
-def test_unit_left_out_of_the_dataset_is_deactivated_not_deleted(
-    official_dataset, hoan_kiem, user_with_role
-):
+def test_unit_left_out_of_the_dataset_is_deactivated_not_deleted(official_dataset, hoan_kiem, user_with_role):
     officer = user_with_role(Role.OFFICER, "00070")
     hanoi = Unit.objects.get(code="01")
     communes_before = unit_subtree(unit=hanoi, level=UnitLevel.COMMUNE).count()
@@ -208,7 +218,9 @@ def test_broken_dataset_is_refused_and_changes_nothing(official_dataset, unit_re
     elif "cycle" in broken:
         first, second = broken["cycle"]
         dataset = dataset_changed(
-            official_dataset, rename={"00070": "Đổi tên không được lưu"}, reparent={first: second, second: first}
+            official_dataset,
+            rename={"00070": "Đổi tên không được lưu"},
+            reparent={first: second, second: first},
         )
     elif "self_parent" in broken:
         code = broken["self_parent"]
@@ -231,7 +243,9 @@ def test_broken_dataset_is_refused_and_changes_nothing(official_dataset, unit_re
 def test_load_reports_progress(official_dataset):
     calls = []
 
-    units_load(dataset=official_dataset, progress=lambda stage, done, total: calls.append((stage, done, total)))
+    units_load(
+        dataset=official_dataset, progress=lambda stage, done, total: calls.append((stage, done, total))
+    )
 
     assert calls[-1] == ("units", 3405, 3405)
     assert [done for stage, done, _ in calls if stage == "units"] == sorted(
@@ -246,7 +260,11 @@ def test_admin_updates_contact_details_and_it_is_audited(user_with_role, ba_dinh
     admin = user_with_role(Role.ADMIN, "01")
 
     unit_update_contact(
-        actor=admin, unit=ba_dinh, email=" ubnd@badinh.hanoi.gov.vn ", phone="024 3823 1234", reason="Cập nhật"
+        actor=admin,
+        unit=ba_dinh,
+        email=" ubnd@badinh.hanoi.gov.vn ",
+        phone="024 3823 1234",
+        reason="Cập nhật",
     )
 
     ba_dinh.refresh_from_db()

@@ -1,9 +1,8 @@
 """The web pages: browsing, searching, people and roles, and the admin, scoped by role."""
 
+import re
 from collections.abc import Callable
 from typing import Any
-
-import re
 
 import pytest
 from django.test import Client
@@ -26,7 +25,9 @@ def test_province_page_lists_its_communes(client: Client) -> None:
 
 
 def test_filter_children_without_diacritics_through_htmx(client: Client) -> None:
-    response = client.get("/units/01/?loc=hoan+kiem", headers={"HX-Request": "true", "HX-Target": "unit-children"})
+    response = client.get(
+        "/units/01/?loc=hoan+kiem", headers={"HX-Request": "true", "HX-Target": "unit-children"}
+    )
     body = response.content.decode()
     assert "Phường Hoàn Kiếm" in body
     assert "<html" not in body
@@ -56,7 +57,9 @@ def test_people_pages_are_scoped(client: Client, user_with_role: Callable[..., A
     assert client.get("/units/79/people/").status_code == 403
 
 
-def test_grant_form_rejects_unknown_user_in_vietnamese(client: Client, user_with_role: Callable[..., Any]) -> None:
+def test_grant_form_rejects_unknown_user_in_vietnamese(
+    client: Client, user_with_role: Callable[..., Any]
+) -> None:
     client.force_login(user_with_role(Role.ADMIN, "01"))
     before = RoleAssignment.objects.count()
     response = client.post("/units/00004/people/", {"username": "khong-co", "role": "viewer"})
@@ -70,7 +73,9 @@ def test_grant_and_revoke_through_the_pages(
 ) -> None:
     target = user_factory(username="moi")
     client.force_login(user_with_role(Role.ADMIN, "01"))
-    response = client.post("/units/00004/people/", {"username": "moi", "role": "officer", "reason": "Phân công"})
+    response = client.post(
+        "/units/00004/people/", {"username": "moi", "role": "officer", "reason": "Phân công"}
+    )
     assert response.status_code == 302
     assignment = RoleAssignment.objects.get(user=target)
     client.post(f"/units/roles/{assignment.pk}/revoke/", {"reason": "Chuyển công tác"})
@@ -97,8 +102,12 @@ def test_admin_is_scoped_to_the_operators_subtree(client: Client, user_with_role
     assert out_of_scope.full_name not in body
     foreign = RoleAssignment.objects.get(user=out_of_scope)
     assert client.get(f"/admin/accounts/roleassignment/{foreign.pk}/change/").status_code in (302, 403, 404)
-    assert client.post(f"/admin/accounts/roleassignment/{foreign.pk}/delete/", {"post": "yes"}).status_code in (
-        302, 403, 404,
+    assert client.post(
+        f"/admin/accounts/roleassignment/{foreign.pk}/delete/", {"post": "yes"}
+    ).status_code in (
+        302,
+        403,
+        404,
     )
     assert RoleAssignment.objects.filter(pk=foreign.pk).exists()
     units = client.get("/admin/units/unit/?q=ba+dinh").content.decode()

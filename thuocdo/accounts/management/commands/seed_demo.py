@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
-            raise CommandError("Người dùng mẫu chỉ dành cho bản chạy thử (DEBUG=True). Dùng --force nếu chắc chắn.")
+            raise CommandError(
+                "Người dùng mẫu chỉ dành cho bản chạy thử (DEBUG=True). Dùng --force nếu chắc chắn."
+            )
         people = demo_people_seed()
         labels = dict(Role.choices)
         self.stdout.write(self.style.SUCCESS("Người dùng mẫu (tên đăng nhập / mật khẩu — vai trò @ đơn vị):"))

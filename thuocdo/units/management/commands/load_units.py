@@ -28,7 +28,9 @@ class Command(BaseCommand):
                 self.stdout.write(line)
 
         dataset = read_official_dataset()
-        self.stdout.write(f"Nguồn: {dataset.version}; {len(dataset.units)} đơn vị, {len(dataset.aliases)} tên cũ.")
+        self.stdout.write(
+            f"Nguồn: {dataset.version}; {len(dataset.units)} đơn vị, {len(dataset.aliases)} tên cũ."
+        )
         report = units_load(dataset=dataset, progress=progress)
         self.stdout.write(
             self.style.SUCCESS(
