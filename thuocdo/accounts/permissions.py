@@ -32,6 +32,9 @@ class UserPolicy(UnitScopedPolicy[User]):
         "change": frozenset({Role.ADMIN}),
     }
 
+    def unit_of(self, obj: User) -> Any:
+        return None  # a person may hold roles in many units; denials are recorded without one
+
     def user_may(self, user: Any, action: str, obj: User | None = None) -> bool:
         if obj is not None and action == "view" and getattr(user, "pk", None) == obj.pk:
             return True

@@ -88,7 +88,12 @@ def user_create(
         errors["username"] = [_("Tên đăng nhập không được để trống.")]
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [_("Tên đăng nhập đã được dùng.")]
-    candidate = User(username=username, full_name=full_name, email=email, position=position)
+    candidate = User(username=username, full_name=full_name, email=email.strip(), position=position)
+    try:
+        candidate.clean_fields(exclude=["password", *errors])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
     try:
         validate_password(password, candidate)
     except ValidationError as error:

@@ -41,6 +41,8 @@ class Unit(TimeStampedModel):
         blank=True,
         related_name="children",
     )
+    # unique=True also makes Django create a varchar_pattern_ops ("_like") index on PostgreSQL,
+    # which serves LIKE 'prefix%' whatever the database collation.
     path = models.CharField(_("đường dẫn cây"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("độ sâu"), editable=False, default=0)
     latitude = models.FloatField(_("vĩ độ"), null=True, blank=True)
@@ -57,9 +59,6 @@ class Unit(TimeStampedModel):
         verbose_name_plural = _("đơn vị")
         ordering = ["path"]
         indexes = [
-            # LIKE 'prefix%' uses this index on PostgreSQL whatever the database collation;
-            # other backends ignore the operator class.
-            models.Index(fields=["path"], name="unit_path_prefix_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["level", "parent"], name="unit_level_parent_idx"),
         ]
 

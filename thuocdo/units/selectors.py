@@ -151,7 +151,9 @@ def unit_search(
 
 def unit_resolve_legacy(*, name: str, province: str = "") -> list[Unit]:
     """Today's units for an old name, e.g. ("Huyện Ba Vì", "Hà Nội") -> [Thành phố Hà Nội]."""
-    condition = _words_q(search_words(name), "search_name") & Q(
+    # The stored text is " <name> <context> ": the typed name must be the whole alias name.
+    name_words = " ".join(search_words(name))
+    condition = Q(search_name__startswith=f" {name_words} ") & Q(
         kind__in=["legacy_province", "legacy_district", "legacy_commune"]
     )
     if province:

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -282,9 +283,13 @@ def unit_update_contact(*, actor: Any, unit: Unit, email: str, phone: str, reaso
     """Units' names and places come from the datasets; only contact details are edited here."""
     unit_policy.require(actor, "change", unit)
     before = {"email": unit.email, "phone": unit.phone}
+    unit.email, unit.phone = email.strip(), phone.strip()
+    try:
+        unit.clean_fields(exclude=[f.name for f in Unit._meta.fields if f.name not in ("email", "phone")])
+    except DjangoValidationError as error:
+        unit.refresh_from_db(fields=["email", "phone"])
+        raise ValidationFailed(fields=error.message_dict) from error
     with transaction.atomic():
-        unit.email, unit.phone = email.strip(), phone.strip()
-        unit.full_clean(exclude=["path", "search_name"])
         unit.save(update_fields=["email", "phone", "updated_at"])
         audit_record(
             actor=actor,

@@ -391,14 +391,6 @@ def test_require_of_anonymous_is_recorded_without_actor(anonymous, ba_dinh):
     assert (event.action, event.actor, event.actor_label) == (AuditAction.ACCESS_DENIED, None, "system")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="UserPolicy.path_lookup is 'role_assignments__unit__path', so UnitScopedPolicy.unit_of() "
-    "returns the user's role_assignments manager and record_denial() passes it as AuditEvent.unit: "
-    "ValueError instead of PermissionDenied, and no ACCESS_DENIED event (accounts/policy.py, "
-    "unit_of/record_denial)",
-)
 def test_require_on_a_user_refuses_and_records_the_denial(user_with_role, role_factory, ba_dinh):
     viewer = user_with_role(Role.VIEWER, "01")
     person = role_factory(unit=ba_dinh).user

@@ -136,9 +136,9 @@ def test_user_create_stores_a_hashed_password_and_audits_without_it(admin_user):
             "Mật khẩu quá ngắn. Nó phải chứa ít nhất 10 ký tự.",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="Django 5.2 changed this msgid to '...at least %d character(s).'; its vi catalog "
-                "only translates the old '%(min_length)d' form and the project ships no locale "
-                "(LOCALE_PATHS thuocdo/locale is missing), so the message stays in English",
+                reason="Django 5.2 changed this msgid to '...at least %d character(s).'; Django's vi "
+                "catalog only translates the old '%(min_length)d' form and the project's locale/ has "
+                "no vi catalog to fill the gap, so this message stays in English",
             ),
             id="too-short",
         ),
@@ -172,12 +172,6 @@ def test_user_create_reports_every_field_at_once(admin_user):
     assert len(error.value.fields["password"]) >= 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="user_create validates only emptiness/uniqueness of the username and the password: a "
-    "151-character username reaches the database (DataError on PostgreSQL, stored on SQLite), "
-    "usernames with spaces and malformed emails are stored (accounts/services.py, user_create)",
-)
 @pytest.mark.parametrize(
     ("fields", "invalid"),
     [

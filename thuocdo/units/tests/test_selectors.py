@@ -217,12 +217,6 @@ def test_legacy_province_resolves_to_the_merged_province():
     assert "Tỉnh Tuyên Quang" in [u.name for u in unit_resolve_legacy(name="Tỉnh Hà Giang")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="unit_resolve_legacy matches the name's words anywhere in alias name + context, in any "
-    "order: 'Tỉnh Hà Giang' also matches 'Thành phố Hà Tiên' (context 'Tỉnh Kiên Giang'), so "
-    "Tỉnh An Giang is returned, and first (units/selectors.py, unit_resolve_legacy)",
-)
 def test_legacy_province_resolves_only_to_the_merged_province():
     assert [u.name for u in unit_resolve_legacy(name="Tỉnh Hà Giang") if u.level == UnitLevel.PROVINCE] == [
         "Tỉnh Tuyên Quang"
@@ -275,11 +269,7 @@ def test_subtree_filter_is_an_index_scan_on_postgresql(hanoi):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="index choice is PostgreSQL's")
-@pytest.mark.xfail(
-    strict=True,
-    reason="Unit.path is unique=True, so on PostgreSQL Django already creates "
-    "units_unit_path_<hash>_like (varchar_pattern_ops); the Meta index unit_path_prefix_idx is an "
-    "exact duplicate and the planner uses the other one (units/models.py, Unit.Meta.indexes)",
-)
-def test_subtree_filter_uses_unit_path_prefix_idx_on_postgresql(hanoi):
-    assert "unit_path_prefix_idx" in explain(Unit.objects.filter(path__startswith=hanoi.path))
+def test_subtree_filter_uses_the_pattern_ops_index_on_postgresql(hanoi):
+    # unique=True makes Django create units_unit_path_<hash>_like with varchar_pattern_ops.
+    plan = explain(Unit.objects.filter(path__startswith=hanoi.path))
+    assert "_like" in plan
