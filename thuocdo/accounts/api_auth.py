@@ -23,13 +23,3 @@ class ActiveSessionAuth(SessionAuth):
 
 
 api_auth = [TokenAuth(), ActiveSessionAuth()]
-
-
-def optional_user(request: HttpRequest) -> Any:
-    """For public endpoints: the token's or the session's user if any, else anonymous."""
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        user = api_token_authenticate(header[7:])
-        if user is not None:
-            return user
-    return request.user

@@ -1,5 +1,6 @@
-"""Demo people for `make run`: one per role, in real units. Created through the same
-services as real accounts; passwords are random per installation and kept in var/."""
+"""Demo people for `make run`: one per role, in real units. Like `load_units`, this is a
+data load run by the system, not a user action: rows are written directly and the load is
+recorded as one audit event. Passwords are random per installation and kept in var/."""
 
 import json
 import secrets
@@ -9,6 +10,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from thuocdo.audit.models import AuditAction
+from thuocdo.audit.services import audit_record
 from thuocdo.units.selectors import unit_get
 
 from .models import Role, RoleAssignment, User
@@ -62,6 +65,14 @@ def demo_people_seed() -> list[tuple[DemoPerson, str]]:
             )
             saved[person.username] = password
             result.append((person, password))
+        audit_record(
+            actor=None,
+            action=AuditAction.DATA_LOAD,
+            object_type="accounts.user",
+            object_repr="demo people",
+            after={"usernames": [person.username for person, _password in result]},
+            reason="seed_demo",
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(saved, indent=2))
     path.chmod(0o600)

@@ -190,6 +190,10 @@ if TASKS_BACKEND == "rq":
         }
     }
     RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    INSTALLED_APPS += [
+        "django_rq",
+        "django_tasks_rq",
+    ]  # worker: manage.py rqworker --job-class django_tasks_rq.Job
 elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
