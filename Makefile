@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE ?= thuocdo.config.settings.dev
+# manage.py defaults to the dev settings; the tests always use the test settings.
+TEST_ENV := DJANGO_SETTINGS_MODULE=thuocdo.config.settings.test
 
 .PHONY: run test test-browser install install-dev messages migrate lint typecheck check openapi ci clean help
 
@@ -46,10 +47,10 @@ run: migrate
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install-dev
-	$(BIN)/pytest -q
+	$(TEST_ENV) $(BIN)/pytest -q
 
 test-browser: install-dev
-	REQUIRE_BROWSER=1 $(BIN)/pytest -q -m browser
+	$(TEST_ENV) REQUIRE_BROWSER=1 $(BIN)/pytest -q -m browser
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -59,10 +60,10 @@ typecheck: install-dev
 	$(BIN)/mypy thuocdo
 
 check: lint typecheck
-	DJANGO_SETTINGS_MODULE=thuocdo.config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
 openapi: install-dev
-	DJANGO_SETTINGS_MODULE=thuocdo.config.settings.test $(PY) manage.py export_openapi > docs/openapi.json
+	$(TEST_ENV) $(PY) manage.py export_openapi > docs/openapi.json
 
 ci:
 	bash .ci/run

@@ -4,11 +4,13 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse
 from django.test import RequestFactory
 
 from thuocdo.accounts.tests.factories import DEFAULT_PASSWORD
 from thuocdo.audit.models import AuditAction, AuditChainHead, AuditEvent
 from thuocdo.audit.services import GENESIS_HASH, audit_chain_verify, audit_record, canonical_json, event_hash
+from thuocdo.core.middleware import RequestContextMiddleware
 from thuocdo.core.request_context import RequestContext, reset_request_context, set_request_context
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +122,22 @@ def test_record_takes_address_and_request_id_from_the_request_context():
         "api",
         "api",
     )
+
+
+def test_an_oversized_request_id_header_cannot_break_audit_writes(rf):
+    def view(request):
+        audit_record(actor=None, action=AuditAction.LOGIN_FAILED, object_repr="ai.do")
+        return HttpResponse("ok")
+
+    response = RequestContextMiddleware(view)(
+        rf.get("/", HTTP_X_REQUEST_ID="r" * 500, REMOTE_ADDR="192.0.2.1")
+    )
+
+    event = AuditEvent.objects.latest("seq")
+    assert event.request_id == "r" * 64
+    assert (event.ip_address, event.channel) == ("192.0.2.1", "web")
+    assert response["X-Request-ID"] == event.request_id
+    assert audit_chain_verify().ok
 
 
 def test_canonical_json_is_stable():
@@ -252,7 +270,8 @@ def test_orm_delete_is_refused_on_postgresql(audit_event_factory):
 
 
 def test_trigger_is_back_after_a_tamper_test(audit_event_factory):
-    # Runs after the tamper tests in file order: their rollback restored the trigger.
+    # Whatever ran before in this session (the tamper tests drop the trigger), it is in place:
+    # their rollback restored it.
     event = audit_event_factory()
 
     with pytest.raises(DatabaseError), transaction.atomic():
