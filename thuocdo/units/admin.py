@@ -9,6 +9,8 @@ from .models import Unit, UnitAlias
 from .permissions import unit_policy
 from .services import unit_update_contact
 
+EDITABLE_FIELDS = ("email", "phone")  # everything else comes from the datasets
+
 
 class UnitAliasInline(admin.TabularInline):
     model = UnitAlias
@@ -42,17 +44,7 @@ class UnitAdmin(ScopedModelAdmin):
         "phone",
         "is_active",
     )
-    readonly_fields = (
-        "code",
-        "name",
-        "short_name",
-        "level",
-        "kind_label",
-        "parent",
-        "latitude",
-        "longitude",
-        "is_active",
-    )
+    readonly_fields = tuple(name for name in fields if name not in EDITABLE_FIELDS)
     inlines = [UnitAliasInline]
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
