@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from .admin_base import ScopedModelAdmin
 from .models import ApiToken, RoleAssignment, User
 from .permissions import role_assignment_policy, user_policy
-from .services import role_grant, role_revoke
+from .services import role_grant, role_revoke, user_save_from_admin
 
 
 @admin.register(RoleAssignment)
@@ -59,6 +59,11 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        user_save_from_admin(
+            actor=request.user, user=obj, changed_fields=list(form.changed_data), created=not change
+        )
 
 
 @admin.register(ApiToken)

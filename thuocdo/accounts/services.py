@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from thuocdo.audit.models import AuditAction
 from thuocdo.audit.services import audit_record
-from thuocdo.core.errors import Conflict, NotFound, ValidationFailed
+from thuocdo.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from thuocdo.units.models import Unit
 from thuocdo.units.permissions import unit_policy
 
@@ -111,6 +111,45 @@ def user_create(
             after={"username": username, "full_name": full_name, "is_staff": is_staff},
         )
     return candidate
+
+
+USER_AUDITED_FIELDS = (
+    "username",
+    "full_name",
+    "email",
+    "phone",
+    "position",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+)
+
+
+def user_save_from_admin(*, actor: Any, user: User, changed_fields: list[str], created: bool) -> User:
+    """Save an account edited in the Django admin's user form (superusers only), audited.
+    The password itself never enters the log, only the fact that it changed."""
+    if not getattr(actor, "is_superuser", False):
+        raise PermissionDenied()
+    before: dict[str, Any] | None = None
+    if not created:
+        stored = User.objects.filter(pk=user.pk).values(*USER_AUDITED_FIELDS).first() or {}
+        before = {name: stored.get(name) for name in changed_fields if name in USER_AUDITED_FIELDS}
+    after: dict[str, Any] = {
+        name: getattr(user, name) for name in changed_fields if name in USER_AUDITED_FIELDS
+    }
+    if "password" in changed_fields or "password1" in changed_fields:
+        after["password_changed"] = True
+    with transaction.atomic():
+        user.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            obj=user,
+            before=before,
+            after=after,
+            reason="admin",
+        )
+    return user
 
 
 def _hash_secret(secret: str) -> str:

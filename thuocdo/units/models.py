@@ -103,6 +103,8 @@ class UnitAlias(models.Model):
         _("chỉ một phần"), default=False, help_text=_("Đơn vị cũ được chia cho nhiều đơn vị mới.")
     )
     search_name = models.CharField(max_length=400, editable=False, db_index=True)
+    # The folded name alone ("huyen ba vi"), for exact look-ups of an old name.
+    name_key = models.CharField(max_length=255, editable=False, db_index=True, default="")
 
     class Meta:
         verbose_name = _("tên gọi khác")

@@ -150,10 +150,11 @@ def unit_search(
 
 
 def unit_resolve_legacy(*, name: str, province: str = "") -> list[Unit]:
-    """Today's units for an old name, e.g. ("Huyện Ba Vì", "Hà Nội") -> [Thành phố Hà Nội]."""
-    # The stored text is " <name> <context> ": the typed name must be the whole alias name.
+    """Today's units for an old name, e.g. ("Huyện Ba Vì", "Hà Nội") -> [Thành phố Hà Nội].
+
+    The name must be the whole old name; the type word may be left out ("Ba Vì")."""
     name_words = " ".join(search_words(name))
-    condition = Q(search_name__startswith=f" {name_words} ") & Q(
+    condition = (Q(name_key=name_words) | Q(name_key__endswith=f" {name_words}")) & Q(
         kind__in=["legacy_province", "legacy_district", "legacy_commune"]
     )
     if province:

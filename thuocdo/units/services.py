@@ -6,12 +6,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
 from thuocdo.audit.models import AuditAction
 from thuocdo.audit.services import audit_record
 from thuocdo.core.errors import ValidationFailed
-from thuocdo.core.text import search_document
+from thuocdo.core.text import fold_diacritics, search_document
 
 from .datasets import UnitDataset, UnitRecord
 from .models import PATH_SEPARATOR, AliasKind, Unit, UnitAlias
@@ -30,6 +32,11 @@ TRACKED_FIELDS = (
     "area_km2",
     "source",
 )
+
+
+def _parked_path() -> Any:
+    """A temporary unique path ("~moving~<id>") for rows whose paths are about to swap."""
+    return Concat(Value("~moving~"), F("id"))
 
 
 def unit_search_name(record: UnitRecord) -> str:
@@ -178,7 +185,7 @@ def units_load(  # noqa: PLR0912, PLR0915 - one transaction, one ordered pass
         if to_update:
             # Paths are unique: park moved rows on temporary paths first so swaps cannot collide.
             if moved_paths:
-                Unit.objects.filter(pk__in=[u.pk for u in to_update]).update(path=models_temp_path())
+                Unit.objects.filter(pk__in=[u.pk for u in to_update]).update(path=_parked_path())
             Unit.objects.bulk_update(
                 to_update,
                 ["parent_id", "path", "depth", "is_active", "search_name", *TRACKED_FIELDS],
@@ -211,13 +218,6 @@ def units_load(  # noqa: PLR0912, PLR0915 - one transaction, one ordered pass
     return report
 
 
-def models_temp_path() -> Any:
-    from django.db.models import F, Value  # noqa: PLC0415
-    from django.db.models.functions import Concat  # noqa: PLC0415
-
-    return Concat(Value("~moving~"), F("id"))
-
-
 def _abbreviation_records(dataset: UnitDataset) -> list[tuple[str, str, str, str, str, bool]]:
     rows: list[tuple[str, str, str, str, str, bool]] = []
     for record in dataset.units:
@@ -243,7 +243,7 @@ def _load_aliases(
     existing = {
         (a.unit_id, a.kind, a.legacy_code, a.name): a
         for a in UnitAlias.objects.all().only(
-            "id", "unit_id", "kind", "legacy_code", "name", "context", "is_partial", "search_name"
+            "id", "unit_id", "kind", "legacy_code", "name", "context", "is_partial", "search_name", "name_key"
         )
     }
     stale = [alias.pk for key, alias in existing.items() if key not in desired]
@@ -254,12 +254,19 @@ def _load_aliases(
     for key, (context, partial) in desired.items():
         alias = existing.get(key)
         search_name = search_document(key[3], context)[:400]
+        name_key = fold_diacritics(key[3])[:255]
         if alias is not None and (
-            alias.context != context or alias.is_partial != partial or alias.search_name != search_name
+            alias.context != context
+            or alias.is_partial != partial
+            or alias.search_name != search_name
+            or alias.name_key != name_key
         ):
-            alias.context, alias.is_partial, alias.search_name = context, partial, search_name
+            alias.context, alias.is_partial = context, partial
+            alias.search_name, alias.name_key = search_name, name_key
             changed.append(alias)
-    UnitAlias.objects.bulk_update(changed, ["context", "is_partial", "search_name"], batch_size=BATCH_SIZE)
+    UnitAlias.objects.bulk_update(
+        changed, ["context", "is_partial", "search_name", "name_key"], batch_size=BATCH_SIZE
+    )
     new = [
         UnitAlias(
             unit_id=unit_id,
@@ -269,6 +276,7 @@ def _load_aliases(
             context=context,
             is_partial=partial,
             search_name=search_document(name, context)[:400],
+            name_key=fold_diacritics(name)[:255],
         )
         for (unit_id, kind, legacy_code, name), (context, partial) in desired.items()
         if (unit_id, kind, legacy_code, name) not in existing

@@ -247,13 +247,6 @@ def test_legacy_district_resolves_to_the_province_not_to_its_communes(hanoi):
     assert unit_resolve_legacy(name="Huyện Ba Vì", province="Hà Nội") == [hanoi]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="unit_resolve_legacy matches search_name__startswith=' <name> ', and an alias's search_name "
-    "is ' <name> <context> ': a name that is the first words of a longer old name also matches "
-    "that one. 'Xã Phú Lưu' (→ 10417 Xã Hòa Xá) also returns 10441 Xã Mỹ Đức via 'Xã Phú Lưu Tế'; "
-    "'Xã Tả Van' (→ 03037) also returns 02848 via 'Xã Tả Van Chư' (units/selectors.py)",
-)
 @pytest.mark.parametrize(
     ("name", "province", "expected"),
     [("Xã Phú Lưu", "Hà Nội", ["10417"]), ("Xã Tả Van", "Lào Cai", ["03037"])],

@@ -119,3 +119,30 @@ def test_audit_log_is_read_only_in_the_admin(client: Client, user_with_role: Cal
     client.force_login(user_with_role(Role.ADMIN, "BCDTW", is_staff=True))
     assert client.get("/admin/audit/auditevent/").status_code == 200
     assert client.get("/admin/audit/auditevent/add/").status_code == 403
+
+
+def test_superuser_edits_in_the_admin_user_form_are_audited(client: Client, user_factory: Any) -> None:
+    from thuocdo.audit.models import AuditAction, AuditEvent
+
+    superuser = user_factory(username="sieu", is_superuser=True, is_staff=True)
+    target = user_factory(username="sua", full_name="Tên cũ")
+    client.force_login(superuser)
+    response = client.post(
+        f"/admin/accounts/user/{target.pk}/change/",
+        {
+            "username": "sua",
+            "full_name": "Tên mới",
+            "email": target.email,
+            "phone": "",
+            "position": "",
+            "is_active": "on",
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "22/11/2026",
+            "date_joined_1": "08:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.filter(action=AuditAction.UPDATE, object_id=str(target.pk)).latest("seq")
+    assert event.before == {"full_name": "Tên cũ"}
+    assert event.after == {"full_name": "Tên mới"}
