@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "thuocdo.units",
     "thuocdo.accounts",
     "thuocdo.audit",
+    "thuocdo.delivery",
 ]
 
 MIDDLEWARE = [
