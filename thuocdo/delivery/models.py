@@ -104,6 +104,13 @@ class Priority(models.TextChoices):
     CRITICAL = "critical", _("Đặc biệt quan trọng")
 
 
+class CascadeGroup(models.TextChoices):
+    NONE = "", _("Không giao hàng loạt")
+    PROVINCES = "provinces", _("Tất cả tỉnh, thành phố")
+    COMMUNES = "communes", _("Tất cả xã, phường, đặc khu")
+    MINISTRIES = "ministries", _("Tất cả bộ, ngành Trung ương")
+
+
 class Task(TimeStampedModel):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="tasks")
     group = models.ForeignKey(
@@ -133,6 +140,19 @@ class Task(TimeStampedModel):
     )
     priority = models.CharField(
         _("mức ưu tiên"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    # A task given to a whole group of units remembers the group, so units added later
+    # (a new commune) can be included by running the cascade again.
+    cascade_group = models.CharField(
+        _("giao cho nhóm"), max_length=12, choices=CascadeGroup.choices, blank=True
+    )
+    cascade_within = models.ForeignKey(
+        Unit,
+        verbose_name=_("trong phạm vi"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     is_simulated = models.BooleanField(_("dữ liệu mô phỏng"), default=False)
 

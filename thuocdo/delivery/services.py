@@ -1,0 +1,768 @@
+"""Writes for monitoring: plans, tasks and cascades, indicators, progress reports,
+review, independent verification and leaders' judgements. Every change is audited."""
+
+import hashlib
+import mimetypes
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from thuocdo.audit.models import AuditAction
+from thuocdo.audit.services import audit_record
+from thuocdo.core.errors import Conflict, PermissionDenied, ValidationFailed
+from thuocdo.units.models import Unit, UnitLevel
+
+from .models import (
+    Assignment,
+    AssignmentRole,
+    CascadeGroup,
+    Colour,
+    DeadlineKind,
+    Evidence,
+    Indicator,
+    IndicatorValue,
+    Judgement,
+    Plan,
+    Priority,
+    Program,
+    Recurrence,
+    Report,
+    ReportStatus,
+    Rollup,
+    SampleReason,
+    Task,
+    Verification,
+    VerificationStatus,
+)
+from .periods import period_start
+from .permissions import assignment_policy, plan_policy, task_policy, verification_policy
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+MAX_EVIDENCE_FILES = 10
+TEXT_LIMIT = 20_000
+# Extension -> the file's first bytes. Office formats are zip containers.
+EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".odt": (b"PK\x03\x04",),
+    ".ods": (b"PK\x03\x04",),
+}
+BIG_JUMP_POINTS = 40
+RANDOM_SAMPLE_PERCENT = 5
+MINISTRY_KINDS = ("ministry", "ministry_level_agency")
+
+
+# --- programmes, plans, tasks ------------------------------------------------------------
+
+
+def program_create(
+    *,
+    actor: Any,
+    code: str,
+    number: str,
+    name: str,
+    issued_on: date | None = None,
+    issuer: str = "",
+    description: str = "",
+) -> Program:
+    if not getattr(actor, "is_superuser", False) and not plan_policy.user_may(actor, "manage"):
+        plan_policy.record_denial(actor, "manage", None, None)
+        raise PermissionDenied()
+    with transaction.atomic():
+        program = Program.objects.create(
+            code=code, number=number, name=name, issued_on=issued_on, issuer=issuer, description=description
+        )
+        audit_record(
+            actor=actor, action=AuditAction.CREATE, obj=program, after={"code": code, "number": number}
+        )
+    return program
+
+
+def plan_create(
+    *,
+    actor: Any,
+    program: Program,
+    kind: str,
+    number: str,
+    title: str,
+    issuer: Unit,
+    issued_on: date | None = None,
+    source_text: str = "",
+    is_simulated: bool = False,
+) -> Plan:
+    plan_policy.require(actor, "manage", unit=issuer)
+    if Plan.objects.filter(program=program, number=number).exists():
+        raise ValidationFailed(fields={"number": [_("Số hiệu văn bản đã có trong chương trình này.")]})
+    with transaction.atomic():
+        plan = Plan.objects.create(
+            program=program,
+            kind=kind,
+            number=number,
+            title=title,
+            issuer=issuer,
+            issued_on=issued_on,
+            source_text=source_text,
+            is_simulated=is_simulated,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=plan,
+            unit=issuer,
+            after={"number": number, "kind": kind, "title": title[:200]},
+        )
+    return plan
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task as loaded from a form, the API, an Excel row or a data file."""
+
+    code: str
+    title: str
+    lead_unit: Unit
+    deadline_kind: str = DeadlineKind.NONE
+    deadline_on: date | None = None
+    deadline_text: str = ""
+    description: str = ""
+    deliverable: str = ""
+    cooperating_units: Sequence[Unit] = ()
+    start_on: date | None = None
+    recurrence: str = Recurrence.MONTHLY
+    priority: str = Priority.NORMAL
+    group_id: int | None = None
+    parent_id: int | None = None
+    is_simulated: bool = False
+
+
+def task_spec_errors(spec: TaskSpec) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not spec.code.strip():
+        errors["code"] = [_("Thiếu mã nhiệm vụ.")]
+    if not spec.title.strip():
+        errors["title"] = [_("Thiếu tên nhiệm vụ.")]
+    if spec.deadline_kind not in DeadlineKind.values:
+        errors["deadline_kind"] = [_("Loại thời hạn không hợp lệ.")]
+    elif spec.deadline_kind in (DeadlineKind.DATE, DeadlineKind.MONTH) and spec.deadline_on is None:
+        errors["deadline_on"] = [_("Cần ghi rõ ngày hết hạn.")]
+    if spec.start_on and spec.deadline_on and spec.deadline_on < spec.start_on:
+        errors["deadline_on"] = [_("Thời hạn không được trước ngày bắt đầu.")]
+    if spec.recurrence not in Recurrence.values:
+        errors["recurrence"] = [_("Chu kỳ báo cáo không hợp lệ.")]
+    if spec.priority not in Priority.values:
+        errors["priority"] = [_("Mức ưu tiên không hợp lệ.")]
+    if spec.lead_unit in spec.cooperating_units:
+        errors["cooperating_units"] = [_("Đơn vị chủ trì không đồng thời là đơn vị phối hợp.")]
+    return errors
+
+
+def task_create(*, actor: Any, plan: Plan, spec: TaskSpec) -> Task:
+    """Create a task with its lead and cooperating assignments."""
+    if plan.issuer is None:
+        _require_root(actor)
+    else:
+        task_policy.require(actor, "manage", unit=plan.issuer)
+    errors = task_spec_errors(spec)
+    if Task.objects.filter(plan=plan, code=spec.code.strip()).exists():
+        errors.setdefault("code", []).append(_("Mã nhiệm vụ đã có trong văn bản này."))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    with transaction.atomic():
+        task = _task_insert(plan, spec)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=task,
+            unit=spec.lead_unit,
+            after={
+                "code": task.code,
+                "lead": spec.lead_unit.code,
+                "cooperating": [u.code for u in spec.cooperating_units],
+                "deadline": str(task.deadline_on or ""),
+            },
+        )
+    return task
+
+
+def _task_insert(plan: Plan, spec: TaskSpec) -> Task:
+    task = Task.objects.create(
+        plan=plan,
+        code=spec.code.strip(),
+        title=spec.title.strip(),
+        description=spec.description,
+        deliverable=spec.deliverable,
+        lead_unit=spec.lead_unit,
+        start_on=spec.start_on,
+        deadline_kind=spec.deadline_kind,
+        deadline_on=spec.deadline_on,
+        deadline_text=spec.deadline_text,
+        recurrence=spec.recurrence,
+        priority=spec.priority,
+        group_id=spec.group_id,
+        parent_id=spec.parent_id,
+        is_simulated=spec.is_simulated,
+    )
+    task.cooperating_units.set(spec.cooperating_units)
+    Assignment.objects.bulk_create(
+        [Assignment(task=task, unit=spec.lead_unit, role=AssignmentRole.LEAD)]
+        + [Assignment(task=task, unit=u, role=AssignmentRole.COOPERATE) for u in spec.cooperating_units]
+    )
+    return task
+
+
+def _require_root(actor: Any) -> None:
+    if not getattr(actor, "is_superuser", False) and not any(
+        s.depth == 0 for s in task_policy.scopes(actor, "manage")
+    ):
+        task_policy.record_denial(actor, "manage", None, None)
+        raise PermissionDenied()
+
+
+def cascade_units(group: str, within: Unit | None = None) -> Any:
+    queryset = Unit.objects.filter(is_active=True)
+    if group == CascadeGroup.PROVINCES:
+        queryset = queryset.filter(level=UnitLevel.PROVINCE)
+    elif group == CascadeGroup.COMMUNES:
+        queryset = queryset.filter(level=UnitLevel.COMMUNE)
+    elif group == CascadeGroup.MINISTRIES:
+        queryset = queryset.filter(level=UnitLevel.CENTRAL, kind__in=MINISTRY_KINDS)
+    else:
+        raise ValidationFailed(fields={"group": [_("Nhóm đơn vị không hợp lệ.")]})
+    if within is not None:
+        queryset = queryset.filter(Unit.subtree_q(within.path))
+    return queryset
+
+
+def task_cascade(*, actor: Any, task: Task, group: str, within: Unit | None = None) -> int:
+    """Assign `task` to every unit of a group (all provinces, all communes of a province,
+    all communes, all ministries) in one bulk insert. Running it again adds only the units
+    that joined the group since; returns how many assignments were created."""
+    task_policy.require(actor, "manage", task)
+    units = cascade_units(group, within)
+    if not units.exists():
+        raise ValidationFailed(
+            _("Nhóm đơn vị được chọn không có đơn vị nào."), fields={"group": [_("Nhóm trống.")]}
+        )
+    with transaction.atomic():
+        assigned = Assignment.objects.filter(task=task).values("unit_id")
+        new_ids = list(units.exclude(pk__in=assigned).values_list("pk", flat=True))
+        Assignment.objects.bulk_create(
+            [Assignment(task=task, unit_id=unit_id, role=AssignmentRole.EXECUTE) for unit_id in new_ids],
+            batch_size=2000,
+        )
+        before = {"cascade_group": task.cascade_group, "cascade_within": task.cascade_within_id}
+        task.cascade_group, task.cascade_within = group, within
+        task.save(update_fields=["cascade_group", "cascade_within", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=task,
+            unit=task.lead_unit,
+            before=before,
+            after={
+                "cascade_group": group,
+                "cascade_within": within.code if within else None,
+                "assignments_created": len(new_ids),
+            },
+            reason=_("Giao nhiệm vụ hàng loạt"),
+        )
+    return len(new_ids)
+
+
+# --- indicators ---------------------------------------------------------------------------
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    if isinstance(raw, bool):
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def indicator_define(
+    *,
+    actor: Any,
+    task: Task,
+    key: str,
+    name: str,
+    unit_of_measure: str,
+    target: Any,
+    rollup: str,
+    direction: str = "higher",
+    baseline: Any = None,
+    target_on: date | None = None,
+    trajectory: dict[str, Any] | None = None,
+    reason: str = "",
+) -> Indicator:
+    """Define an indicator, or — when `key` exists — a new version of it. Versions are never
+    edited: values keep pointing at the definition they were reported against."""
+    task_policy.require(actor, "manage", task)
+    errors: dict[str, list[str]] = {}
+    target_value = _decimal(target)
+    baseline_value = _decimal(baseline) if baseline not in (None, "") else None
+    if target_value is None:
+        errors["target"] = [_("Giá trị mục tiêu phải là số.")]
+    if baseline not in (None, "") and baseline_value is None:
+        errors["baseline"] = [_("Giá trị cơ sở phải là số.")]
+    if rollup not in Rollup.values:
+        errors["rollup"] = [_("Cách tổng hợp không hợp lệ.")]
+    if direction not in ("higher", "lower"):
+        errors["direction"] = [_("Chiều đánh giá không hợp lệ.")]
+    if not key.strip() or not name.strip() or not unit_of_measure.strip():
+        errors["name"] = [_("Cần mã, tên và đơn vị tính của chỉ tiêu.")]
+    clean_trajectory: dict[str, str] = {}
+    for period, expected in (trajectory or {}).items():
+        value = _decimal(expected)
+        if value is None:
+            errors["trajectory"] = [_("Lộ trình chỉ gồm các giá trị số.")]
+            break
+        clean_trajectory[str(period)] = str(value)
+    if errors or target_value is None:
+        raise ValidationFailed(fields=errors)
+    with transaction.atomic():
+        current = Indicator.objects.select_for_update().filter(task=task, key=key, is_current=True).first()
+        version = 1
+        before = None
+        if current is not None:
+            if not reason.strip():
+                raise ValidationFailed(fields={"reason": [_("Thay đổi định nghĩa chỉ tiêu cần nêu lý do.")]})
+            before = {"version": current.version, "target": str(current.target), "rollup": current.rollup}
+            current.is_current = False
+            current.save(update_fields=["is_current", "updated_at"])
+            version = current.version + 1
+        indicator = Indicator.objects.create(
+            task=task,
+            key=key,
+            version=version,
+            name=name,
+            unit_of_measure=unit_of_measure,
+            direction=direction,
+            baseline=baseline_value,
+            target=target_value,
+            target_on=target_on,
+            rollup=rollup,
+            trajectory=clean_trajectory,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE if version == 1 else AuditAction.UPDATE,
+            obj=indicator,
+            unit=task.lead_unit,
+            before=before,
+            after={"key": key, "version": version, "target": str(target_value), "rollup": rollup},
+            reason=reason,
+        )
+    return indicator
+
+
+# --- progress reports ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorValueInput:
+    key: str
+    value: Any
+    unit_of_measure: str | None = None
+
+
+def _evidence_errors(files: Sequence[UploadedFile], links: Sequence[str]) -> list[str]:
+    errors = []
+    if len(files) + len(links) > MAX_EVIDENCE_FILES:
+        errors.append(_("Tối đa %(n)d minh chứng cho một báo cáo.") % {"n": MAX_EVIDENCE_FILES})
+    for upload in files:
+        name = upload.name or ""
+        extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+        signatures = EVIDENCE_SIGNATURES.get(extension)
+        if signatures is None:
+            errors.append(
+                _("Tệp %(name)s: chỉ nhận PDF, ảnh PNG/JPEG, Word, Excel, OpenDocument.") % {"name": name}
+            )
+            continue
+        if upload.size is None or upload.size > MAX_EVIDENCE_BYTES:
+            errors.append(_("Tệp %(name)s vượt quá 20 MB.") % {"name": name})
+            continue
+        upload.seek(0)
+        head = upload.read(16)
+        upload.seek(0)
+        if not any(head.startswith(signature) for signature in signatures):
+            errors.append(_("Tệp %(name)s không đúng định dạng như phần mở rộng.") % {"name": name})
+    validate_url = URLValidator(schemes=["http", "https"])
+    for link in links:
+        try:
+            validate_url(link)
+        except DjangoValidationError:
+            errors.append(_("Đường dẫn minh chứng không hợp lệ: %(link)s") % {"link": link[:200]})
+    return errors
+
+
+def _values_parse(
+    task: Task, values: Sequence[IndicatorValueInput], errors: dict[str, list[str]]
+) -> dict[int, Decimal]:
+    """Indicator values by indicator id; problems are added to `errors` per value."""
+    indicators = {i.key: i for i in task.indicators.filter(is_current=True)}
+    parsed: dict[int, Decimal] = {}
+    for item in values:
+        indicator = indicators.get(item.key)
+        field = f"values.{item.key}"
+        if indicator is None:
+            errors[field] = [_("Nhiệm vụ không có chỉ tiêu này.")]
+            continue
+        value = _decimal(item.value)
+        if value is None:
+            errors[field] = [_("Giá trị phải là số.")]
+        elif item.unit_of_measure and item.unit_of_measure.strip() != indicator.unit_of_measure:
+            errors[field] = [_("Đơn vị tính phải là %(u)s.") % {"u": indicator.unit_of_measure}]
+        elif indicator.unit_of_measure == "%" and not Decimal(0) <= value <= Decimal(100):
+            errors[field] = [_("Tỷ lệ phải từ 0 đến 100.")]
+        else:
+            parsed[indicator.pk] = value
+    return parsed
+
+
+def _report_errors(
+    *,
+    assignment: Assignment,
+    period: date,
+    progress: Any,
+    texts: dict[str, str],
+    values: Sequence[IndicatorValueInput],
+    today: date,
+) -> tuple[dict[str, list[str]], dict[int, Decimal]]:
+    errors: dict[str, list[str]] = {}
+    task = assignment.task
+    recurrence = task.recurrence
+    if not isinstance(progress, int) or isinstance(progress, bool) or not 0 <= progress <= 100:
+        errors["progress"] = [_("Tiến độ phải là số nguyên từ 0 đến 100.")]
+    if period != period_start(period, recurrence):
+        errors["period"] = [_("Kỳ báo cáo phải là ngày đầu tháng (hoặc đầu quý).")]
+    else:
+        first = period_start(task.start_on or timezone.localdate(assignment.created_at), recurrence)
+        if period < first:
+            errors["period"] = [_("Kỳ báo cáo trước khi nhiệm vụ bắt đầu.")]
+        elif period > period_start(today, recurrence):
+            errors["period"] = [_("Không thể báo cáo cho kỳ chưa đến.")]
+    for field, text in texts.items():
+        if len(text) > TEXT_LIMIT:
+            errors[field] = [_("Nội dung quá dài (tối đa %(n)d ký tự).") % {"n": TEXT_LIMIT}]
+    parsed = _values_parse(task, values, errors)
+    return errors, parsed
+
+
+def report_submit(
+    *,
+    actor: Any,
+    assignment: Assignment,
+    period: date,
+    progress: Any,
+    narrative: str = "",
+    obstacles: str = "",
+    proposals: str = "",
+    values: Sequence[IndicatorValueInput] = (),
+    evidence_files: Sequence[UploadedFile] = (),
+    evidence_links: Sequence[str] = (),
+    idempotency_key: str | None = None,
+    is_simulated: bool = False,
+    submitted_at: Any = None,
+) -> Report:
+    """Submit a progress report. A second submission for the same period is a correction:
+    a new version supersedes the old one, which stays in the history unchanged. Sending
+    the same request again with the same idempotency key returns the first report."""
+    assignment_policy.require(actor, "report", assignment)
+    if idempotency_key:
+        replay = _idempotent_replay(idempotency_key, assignment, period, progress)
+        if replay is not None:
+            return replay
+    today = timezone.localdate()
+    texts = {"narrative": narrative, "obstacles": obstacles, "proposals": proposals}
+    errors, parsed_values = _report_errors(
+        assignment=assignment, period=period, progress=progress, texts=texts, values=values, today=today
+    )
+    evidence_errors = _evidence_errors(evidence_files, evidence_links)
+    if evidence_errors:
+        errors["evidence"] = evidence_errors
+    if errors:
+        raise ValidationFailed(fields=errors)
+    try:
+        with transaction.atomic():
+            report = _report_insert(
+                actor=actor,
+                assignment=assignment,
+                period=period,
+                progress=progress,
+                texts=texts,
+                values=parsed_values,
+                files=evidence_files,
+                links=evidence_links,
+                idempotency_key=idempotency_key,
+                is_simulated=is_simulated,
+                submitted_at=submitted_at,
+            )
+    except IntegrityError:
+        # Two copies of one request raced; the other one won. Answer like a replay.
+        if idempotency_key:
+            replay = _idempotent_replay(idempotency_key, assignment, period, progress)
+            if replay is not None:
+                return replay
+        raise
+    return report
+
+
+def _idempotent_replay(key: str, assignment: Assignment, period: date, progress: Any) -> Report | None:
+    existing = Report.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.assignment_id != assignment.pk or existing.period != period or existing.progress != progress:
+        raise Conflict(
+            _("Khoá chống gửi trùng (Idempotency-Key) đã được dùng cho một báo cáo khác."),
+            code="idempotency_conflict",
+        )
+    return existing
+
+
+def _report_insert(
+    *,
+    actor: Any,
+    assignment: Assignment,
+    period: date,
+    progress: int,
+    texts: dict[str, str],
+    values: dict[int, Decimal],
+    files: Sequence[UploadedFile],
+    links: Sequence[str],
+    idempotency_key: str | None,
+    is_simulated: bool,
+    submitted_at: Any,
+) -> Report:
+    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    previous_progress = locked.progress
+    current = Report.objects.filter(assignment=locked, period=period, is_current=True).first()
+    version, supersedes = 1, None
+    if current is not None:
+        if current.status == ReportStatus.DRAFT:
+            current.delete()
+        else:
+            current.is_current = False
+            current.save(update_fields=["is_current"])
+            version, supersedes = current.version + 1, current
+    report = Report.objects.create(
+        assignment=locked,
+        period=period,
+        version=version,
+        supersedes=supersedes,
+        status=ReportStatus.SUBMITTED,
+        progress=progress,
+        created_by=actor,
+        submitted_at=submitted_at or timezone.now(),
+        idempotency_key=idempotency_key or None,
+        is_simulated=is_simulated,
+        **texts,
+    )
+    IndicatorValue.objects.bulk_create(
+        [
+            IndicatorValue(report=report, indicator_id=indicator_id, value=value)
+            for indicator_id, value in values.items()
+        ]
+    )
+    _evidence_store(report, actor, files, links)
+    assignment_refresh_facts(locked)
+    reason = _sample_reason(report, previous_progress, locked)
+    if reason:
+        Verification.objects.create(report=report, reason=reason)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=report,
+        unit=locked.unit,
+        after={
+            "period": period.isoformat(),
+            "progress": progress,
+            "version": version,
+            "values": {str(k): str(v) for k, v in values.items()},
+            "evidence": len(files) + len(links),
+        },
+    )
+    return report
+
+
+def _evidence_store(report: Report, actor: Any, files: Sequence[UploadedFile], links: Sequence[str]) -> None:
+    for upload in files:
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        evidence = Evidence(
+            report=report,
+            original_name=(upload.name or "")[:255],
+            size=upload.size or 0,
+            content_type=mimetypes.guess_type(upload.name or "")[0] or "application/octet-stream",
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        evidence.file.save(upload.name or "minh-chung", upload, save=False)
+        evidence.save()
+    Evidence.objects.bulk_create([Evidence(report=report, url=link, uploaded_by=actor) for link in links])
+
+
+def _sample_reason(report: Report, previous_progress: int, assignment: Assignment) -> str:
+    """Risk-based sampling for independent verification, plus a small random share."""
+    if report.progress == 100:
+        return SampleReason.COMPLETION_CLAIM
+    if report.progress - previous_progress >= BIG_JUMP_POINTS:
+        return SampleReason.BIG_JUMP
+    if Verification.objects.filter(
+        report__assignment__unit_id=assignment.unit_id, status=VerificationStatus.DISPUTED
+    ).exists():
+        return SampleReason.DISPUTE_HISTORY
+    if int(hashlib.sha256(f"sample:{report.pk}".encode()).hexdigest(), 16) % 100 < RANDOM_SAMPLE_PERCENT:
+        return SampleReason.RANDOM
+    return ""
+
+
+COUNTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
+
+
+def assignment_refresh_facts(assignment: Assignment) -> Assignment:
+    """Recompute the assignment's facts from its counted reports and their verification."""
+    reports = list(
+        Report.objects.filter(assignment=assignment, is_current=True, status__in=COUNTED).order_by("period")
+    )
+    disputed_ids = set(
+        Verification.objects.filter(
+            report__in=[r.pk for r in reports], status=VerificationStatus.DISPUTED
+        ).values_list("report_id", flat=True)
+    )
+    latest = reports[-1] if reports else None
+    completion = next((r for r in reports if r.progress == 100 and r.pk not in disputed_ids), None)
+    assignment.progress = latest.progress if latest else 0
+    assignment.last_period = latest.period if latest else None
+    assignment.last_report_at = max((r.submitted_at for r in reports if r.submitted_at), default=None)
+    assignment.reports_submitted = len(reports)
+    assignment.completed_on = (
+        timezone.localdate(completion.submitted_at) if completion and completion.submitted_at else None
+    )
+    assignment.disputed = latest is not None and latest.pk in disputed_ids
+    assignment.save(
+        update_fields=[
+            "progress",
+            "last_period",
+            "last_report_at",
+            "reports_submitted",
+            "completed_on",
+            "disputed",
+        ]
+    )
+    return assignment
+
+
+def report_review(*, actor: Any, report: Report, accept: bool, reason: str = "") -> Report:
+    """The level above accepts a submitted report, or returns it with a reason."""
+    assignment = report.assignment
+    if not assignment_policy.user_may_review(actor, assignment):
+        assignment_policy.record_denial(actor, "review", assignment, None)
+        raise PermissionDenied()
+    if report.status != ReportStatus.SUBMITTED or not report.is_current:
+        raise Conflict(_("Chỉ báo cáo đang chờ xem xét mới được tiếp nhận hoặc trả lại."))
+    if not accept and not reason.strip():
+        raise ValidationFailed(fields={"reason": [_("Trả lại báo cáo cần nêu lý do.")]})
+    with transaction.atomic():
+        report.status = ReportStatus.ACCEPTED if accept else ReportStatus.RETURNED
+        report.reviewed_by, report.reviewed_at, report.return_reason = actor, timezone.now(), reason.strip()
+        report.save(update_fields=["status", "reviewed_by", "reviewed_at", "return_reason"])
+        assignment_refresh_facts(Assignment.objects.select_for_update().get(pk=assignment.pk))
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=report,
+            unit=assignment.unit,
+            before={"status": ReportStatus.SUBMITTED},
+            after={"status": report.status},
+            reason=reason,
+        )
+    return report
+
+
+# --- verification and judgement -------------------------------------------------------------
+
+
+def verification_request(*, actor: Any, report: Report, reason: str = SampleReason.MANUAL) -> Verification:
+    """Put a submitted report in the verification queue by hand."""
+    verification_policy.require(actor, "verify", unit=report.assignment.unit)
+    if report.status not in COUNTED:
+        raise Conflict(_("Chỉ kiểm tra được báo cáo đã gửi."))
+    verification, _created = Verification.objects.get_or_create(report=report, defaults={"reason": reason})
+    return verification
+
+
+def verification_decide(*, actor: Any, verification: Verification, status: str, note: str) -> Verification:
+    """Record the verifier's finding. A disputed report no longer counts as the unit claims."""
+    verification_policy.require(actor, "verify", verification)
+    if status not in (VerificationStatus.CONFIRMED, VerificationStatus.DISPUTED):
+        raise ValidationFailed(fields={"status": [_("Kết quả kiểm tra phải là xác nhận hoặc bác bỏ.")]})
+    if status == VerificationStatus.DISPUTED and not note.strip():
+        raise ValidationFailed(fields={"note": [_("Bác bỏ kết quả cần ghi rõ căn cứ.")]})
+    with transaction.atomic():
+        before = {"status": verification.status}
+        verification.status, verification.note = status, note.strip()
+        verification.verifier, verification.decided_at = actor, timezone.now()
+        verification.save(update_fields=["status", "note", "verifier", "decided_at"])
+        assignment = Assignment.objects.select_for_update().get(pk=verification.report.assignment_id)
+        assignment_refresh_facts(assignment)
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=verification,
+            unit=assignment.unit,
+            before=before,
+            after={"status": status},
+            reason=note,
+        )
+    return verification
+
+
+def judgement_record(*, actor: Any, assignment: Assignment, colour: str, reason: str) -> Judgement:
+    """A leader's own judgement, kept beside the computed status (never replacing it)."""
+    assignment_policy.require(actor, "judge", assignment)
+    if colour not in Colour.values:
+        raise ValidationFailed(fields={"colour": [_("Màu đánh giá phải là xanh, vàng hoặc đỏ.")]})
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": [_("Đánh giá cần nêu lý do.")]})
+    with transaction.atomic():
+        judgement = Judgement.objects.create(
+            assignment=assignment, colour=colour, reason=reason.strip(), judged_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=judgement,
+            unit=assignment.unit,
+            after={"colour": colour},
+            reason=reason,
+        )
+    return judgement
+
+
+def units_of(codes: Iterable[str]) -> list[Unit]:
+    codes = list(codes)
+    found = {u.code: u for u in Unit.objects.filter(code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValidationFailed(
+            fields={"units": [_("Không có đơn vị mã %(codes)s.") % {"codes": ", ".join(missing)}]}
+        )
+    return [found[c] for c in codes]
