@@ -41,6 +41,7 @@ migrate: install
 run: migrate
 	$(PY) manage.py load_units
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_monitoring_demo
 	@echo "Thước Đo: http://$(HOST):$(PORT)  (Ctrl+C để dừng; worker công việc nền chạy kèm)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' --no-reload & \

@@ -80,8 +80,13 @@ class UnitScopedPolicy(Generic[ModelT]):
         return str(target)
 
     def unit_of(self, obj: ModelT) -> Any:
-        head = self.path_lookup.split("__")[0]
-        return obj if head == "path" else getattr(obj, head, None)
+        """The unit at the end of `path_lookup` ("plan__issuer__path" -> obj.plan.issuer)."""
+        target: Any = obj
+        for part in self.path_lookup.split("__")[:-1]:
+            target = getattr(target, part, None)
+            if target is None:
+                return None
+        return target
 
     def is_superuser(self, user: Any) -> bool:
         return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)

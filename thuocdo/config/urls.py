@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("thuocdo.accounts.urls")),
     path("units/", include("thuocdo.units.urls")),
     path("audit/", include("thuocdo.audit.urls")),
+    path("monitoring/", include("thuocdo.delivery.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -7,16 +7,22 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.audit.permissions import audit_event_policy
+from thuocdo.delivery.permissions import assignment_policy, verification_policy
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     items: list[tuple[str, Any, str]] = [
         ("home", _("Tổng quan"), reverse("core:home")),
+        ("delivery", _("Điều hành"), reverse("delivery:dashboard")),
         ("units", _("Đơn vị"), reverse("units:browse")),
         ("api", _("API"), "/api/v1/docs"),
     ]
     if user is not None and user.is_authenticated:
+        if assignment_policy.scopes(user, "report"):
+            items.insert(2, ("my", _("Nhiệm vụ của tôi"), reverse("delivery:my_tasks")))
+        if verification_policy.user_may(user, "view"):
+            items.insert(2, ("verification", _("Kiểm tra"), reverse("delivery:verification_queue")))
         if audit_event_policy.user_may(user, "view"):
             items.append(("audit", _("Nhật ký"), reverse("audit:list")))
         if user.is_staff:

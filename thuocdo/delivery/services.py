@@ -3,6 +3,7 @@ review, independent verification and leaders' judgements. Every change is audite
 
 import hashlib
 import mimetypes
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,7 @@ from .periods import period_start
 from .permissions import assignment_policy, plan_policy, task_policy, verification_policy
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+slug_re = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_EVIDENCE_FILES = 10
 TEXT_LIMIT = 20_000
 # Extension -> the file's first bytes. Office formats are zip containers.
@@ -146,10 +148,16 @@ class TaskSpec:
     group_id: int | None = None
     parent_id: int | None = None
     is_simulated: bool = False
+    # False for a task given to a whole group: the lead unit coordinates, the group executes.
+    assign_lead: bool = True
 
 
 def task_spec_errors(spec: TaskSpec) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    limits = {"code": 40, "title": 1000, "deliverable": 1000, "deadline_text": 255}
+    for name, limit in limits.items():
+        if len(getattr(spec, name)) > limit:
+            errors[name] = [_("Tối đa %(n)d ký tự.") % {"n": limit}]
     if not spec.code.strip():
         errors["code"] = [_("Thiếu mã nhiệm vụ.")]
     if not spec.title.strip():
@@ -216,9 +224,9 @@ def _task_insert(plan: Plan, spec: TaskSpec) -> Task:
         is_simulated=spec.is_simulated,
     )
     task.cooperating_units.set(spec.cooperating_units)
+    lead = [Assignment(task=task, unit=spec.lead_unit, role=AssignmentRole.LEAD)] if spec.assign_lead else []
     Assignment.objects.bulk_create(
-        [Assignment(task=task, unit=spec.lead_unit, role=AssignmentRole.LEAD)]
-        + [Assignment(task=task, unit=u, role=AssignmentRole.COOPERATE) for u in spec.cooperating_units]
+        lead + [Assignment(task=task, unit=u, role=AssignmentRole.COOPERATE) for u in spec.cooperating_units]
     )
     return task
 
@@ -242,7 +250,8 @@ def cascade_units(group: str, within: Unit | None = None) -> Any:
     else:
         raise ValidationFailed(fields={"group": [_("Nhóm đơn vị không hợp lệ.")]})
     if within is not None:
-        queryset = queryset.filter(Unit.subtree_q(within.path))
+        # "All communes of province X": the units below X, never X itself.
+        queryset = queryset.filter(Unit.subtree_q(within.path)).exclude(pk=within.pk)
     return queryset
 
 
@@ -285,14 +294,23 @@ def task_cascade(*, actor: Any, task: Task, group: str, within: Unit | None = No
 # --- indicators ---------------------------------------------------------------------------
 
 
+DECIMAL_LIMIT = Decimal(10) ** 14  # the columns hold 18 digits, 4 of them after the point
+
+
 def _decimal(raw: Any) -> Decimal | None:
+    """A number as people type it: "12,5" or "12.5"; None unless finite and storable."""
     if isinstance(raw, bool):
         return None
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         return None
-    return value if value.is_finite() else None
+    if not value.is_finite() or abs(value) >= DECIMAL_LIMIT:
+        return None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -4:
+        value = value.quantize(Decimal("0.0001"))  # the columns keep four decimal places
+    return value
 
 
 def indicator_define(
@@ -326,6 +344,8 @@ def indicator_define(
         errors["direction"] = [_("Chiều đánh giá không hợp lệ.")]
     if not key.strip() or not name.strip() or not unit_of_measure.strip():
         errors["name"] = [_("Cần mã, tên và đơn vị tính của chỉ tiêu.")]
+    elif not slug_re.fullmatch(key) or len(key) > 40 or len(name) > 500 or len(unit_of_measure) > 50:
+        errors["key"] = [_("Mã chỉ tiêu gồm chữ thường không dấu, số, gạch ngang (tối đa 40 ký tự).")]
     clean_trajectory: dict[str, str] = {}
     for period, expected in (trajectory or {}).items():
         value = _decimal(expected)
@@ -404,6 +424,9 @@ def _evidence_errors(files: Sequence[UploadedFile], links: Sequence[str]) -> lis
             errors.append(_("Tệp %(name)s không đúng định dạng như phần mở rộng.") % {"name": name})
     validate_url = URLValidator(schemes=["http", "https"])
     for link in links:
+        if len(link) > 1000:
+            errors.append(_("Đường dẫn minh chứng dài quá 1.000 ký tự."))
+            continue
         try:
             validate_url(link)
         except DjangoValidationError:

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, TruncDate
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 NEAR_DEADLINE_DAYS = 14
@@ -139,7 +139,8 @@ def assignment_status(facts: StatusFacts, today: date) -> StatusResult:  # noqa:
 
 def _sql_period_index(field: Any, quarterly: bool) -> Any:
     if quarterly:
-        return ExtractYear(field) * 4 + (ExtractMonth(field) - 1) / 3  # integer division on both backends
+        # No division: PostgreSQL's EXTRACT returns numeric, so "/ 3" would keep a fraction.
+        return ExtractYear(field) * 4 + ExtractQuarter(field) - 1
     return ExtractYear(field) * 12 + ExtractMonth(field) - 1
 
 

@@ -1,0 +1,295 @@
+"""Monitoring pages: dashboards (live), my tasks, an assignment with its reports, the
+verification queue, plans and league tables. Thin: parse, call a service or selector, render."""
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from thuocdo.audit.models import AuditChainHead
+from thuocdo.core.errors import AppError, NotFound
+from thuocdo.units.models import Unit, UnitLevel
+from thuocdo.units.selectors import unit_ancestors, unit_get, unit_root
+
+from . import selectors, services
+from .forms import JudgementForm, ReportForm, ReviewForm, VerificationForm
+from .models import Evidence, Report, Verification
+from .permissions import assignment_policy, report_policy, verification_policy
+
+LIVE_STREAM_SECONDS = 55
+LIVE_POLL_SECONDS = 1.0
+
+
+def _plan_from(request: HttpRequest) -> Any:
+    plan_id = request.GET.get("plan", "")
+    return selectors.plan_get(plan_id=int(plan_id)) if plan_id.isdigit() else None
+
+
+def _dashboard_context(unit: Unit, plan: Any) -> dict[str, Any]:
+    card = selectors.unit_scorecard(unit=unit, plan=plan)
+    context: dict[str, Any] = {
+        "unit": unit,
+        "plan": plan,
+        "card": card,
+        "attention": selectors.attention_list(within=unit, plan=plan, limit=25),
+        "trend": selectors.progress_over_time(within=unit, plan=plan),
+        "plans": selectors.plan_list(),
+    }
+    if unit.depth == 0:
+        context["provinces"] = selectors.league_table(level=UnitLevel.PROVINCE, plan=plan)
+        context["ministries"] = selectors.league_table(level=UnitLevel.CENTRAL, plan=plan)
+    return context
+
+
+def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    unit = unit_get(code=code) if code else unit_root()
+    plan = _plan_from(request)
+    context = _dashboard_context(unit, plan)
+    context["ancestors"] = unit_ancestors(unit=unit)
+    template = (
+        "delivery/_dashboard_body.html" if request.headers.get("HX-Request") else "delivery/dashboard.html"
+    )
+    return render(request, template, context)
+
+
+def live(request: HttpRequest) -> StreamingHttpResponse:
+    """Server-sent events: one `changed` event whenever anything is written (every write
+    appends to the audit chain, so its head is a cheap change counter). The browser
+    reconnects by itself when the stream ends."""
+
+    def events() -> Iterator[str]:
+        last = AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
+        yield "retry: 2000\n\n"
+        deadline = time.monotonic() + LIVE_STREAM_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(LIVE_POLL_SECONDS)
+            current = AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
+            if current != last:
+                last = current
+                yield f"event: changed\ndata: {current}\n\n"
+            else:
+                yield ": keep-alive\n\n"
+
+    response = StreamingHttpResponse(events(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    assignments = list(selectors.my_assignments(user=request.user)[:500])
+    return render(request, "delivery/my_tasks.html", {"assignments": assignments})
+
+
+def _assignment_context(request: HttpRequest, assignment: Any) -> dict[str, Any]:
+    user = request.user
+    may_see_internal = assignment_policy.user_may(user, "view_internal", assignment)
+    indicators = list(assignment.task.indicators.filter(is_current=True))
+    return {
+        "assignment": assignment,
+        "task": assignment.task,
+        "indicators": indicators,
+        "judgement": assignment.judgements.select_related("judged_by").first(),
+        "reports": selectors.report_history(actor=user, assignment=assignment) if may_see_internal else [],
+        "may_report": assignment_policy.user_may(user, "report", assignment),
+        "may_review": assignment_policy.user_may_review(user, assignment),
+        "may_judge": assignment_policy.user_may(user, "judge", assignment),
+        "may_verify": verification_policy.user_may_in_unit(user, "verify", assignment.unit),
+        "report_form": ReportForm(indicators=indicators, initial={"idempotency_key": uuid.uuid4().hex}),
+        "review_form": ReviewForm(),
+        "verification_form": VerificationForm(),
+        "judgement_form": JudgementForm(),
+    }
+
+
+def assignment_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = selectors.assignment_get(assignment_id=assignment_id)
+    return render(request, "delivery/assignment_detail.html", _assignment_context(request, assignment))
+
+
+def _error_text(error: AppError) -> str:
+    return "; ".join([str(error.message), *(m for msgs in error.fields.values() for m in msgs)])
+
+
+def _apply_errors(form: Any, error: AppError) -> None:
+    if not error.fields:
+        form.add_error(None, str(error.message))
+    for field, messages_ in error.fields.items():
+        target = field if field in form.fields else None
+        if field.startswith("values."):
+            key = f"value_{field.split('.', 1)[1]}"
+            target = key if key in form.fields else None
+        if field == "evidence":
+            target = "evidence_files"
+        for message in messages_:
+            form.add_error(target, message if target else f"{field}: {message}")
+
+
+@login_required
+@require_POST
+def report_submit(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = selectors.assignment_get(assignment_id=assignment_id)
+    indicators = list(assignment.task.indicators.filter(is_current=True))
+    form = ReportForm(request.POST, request.FILES, indicators=indicators)
+    if form.is_valid():
+        data = form.cleaned_data
+        values = [
+            services.IndicatorValueInput(key=i.key, value=data[f"value_{i.key}"])
+            for i in indicators
+            if data.get(f"value_{i.key}", "").strip()
+        ]
+        try:
+            services.report_submit(
+                actor=request.user,
+                assignment=assignment,
+                period=data["period"],
+                progress=data["progress"],
+                narrative=data["narrative"],
+                obstacles=data["obstacles"],
+                proposals=data["proposals"],
+                values=values,
+                evidence_files=data["evidence_files"],
+                evidence_links=form.links(),
+                idempotency_key=data["idempotency_key"] or None,
+            )
+        except AppError as error:
+            if error.status == 403:
+                raise
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Đã gửi báo cáo tiến độ."))
+            return redirect("delivery:assignment", assignment_id=assignment.pk)
+    context = _assignment_context(request, assignment)
+    context["report_form"] = form
+    return render(request, "delivery/assignment_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def report_review(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = Report.objects.select_related("assignment", "assignment__unit").filter(pk=report_id).first()
+    if report is None:
+        raise NotFound()
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Quyết định không hợp lệ."))
+    else:
+        try:
+            services.report_review(
+                actor=request.user,
+                report=report,
+                accept=form.cleaned_data["decision"] == "accept",
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("Đã ghi nhận quyết định."))
+        except AppError as error:
+            if error.status == 403:
+                raise
+            messages.error(request, _error_text(error))
+    return redirect("delivery:assignment", assignment_id=report.assignment_id)
+
+
+@login_required
+@require_POST
+def judgement_record(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = selectors.assignment_get(assignment_id=assignment_id)
+    form = JudgementForm(request.POST)
+    if form.is_valid():
+        services.judgement_record(
+            actor=request.user,
+            assignment=assignment,
+            colour=form.cleaned_data["colour"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, _("Đã ghi đánh giá của lãnh đạo."))
+    else:
+        messages.error(request, _("Cần chọn màu và nêu lý do."))
+    return redirect("delivery:assignment", assignment_id=assignment.pk)
+
+
+@login_required
+def verification_queue(request: HttpRequest) -> HttpResponse:
+    verification_policy.require(request.user, "view")
+    items = list(selectors.verification_queue(actor=request.user)[:200])
+    return render(request, "delivery/verification_queue.html", {"items": items, "form": VerificationForm()})
+
+
+@login_required
+@require_POST
+def verification_request(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = Report.objects.select_related("assignment__unit").filter(pk=report_id).first()
+    if report is None:
+        raise NotFound()
+    services.verification_request(actor=request.user, report=report)
+    messages.success(request, _("Đã đưa báo cáo vào danh sách kiểm tra."))
+    return redirect("delivery:verification_queue")
+
+
+@login_required
+@require_POST
+def verification_decide(request: HttpRequest, verification_id: int) -> HttpResponse:
+    verification = (
+        Verification.objects.select_related("report__assignment__unit").filter(pk=verification_id).first()
+    )
+    if verification is None:
+        raise NotFound()
+    form = VerificationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.verification_decide(
+                actor=request.user,
+                verification=verification,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Đã ghi kết luận kiểm tra."))
+        except AppError as error:
+            if error.status == 403:
+                raise
+            messages.error(request, _error_text(error))
+    return redirect("delivery:verification_queue")
+
+
+@login_required
+def evidence_download(request: HttpRequest, evidence_id: int) -> Any:
+    evidence = Evidence.objects.select_related("report__assignment__unit").filter(pk=evidence_id).first()
+    if evidence is None or not evidence.file:
+        raise NotFound()
+    report_policy.require(request.user, "view", evidence.report)
+    return FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name or "minh-chung"
+    )
+
+
+def plans(request: HttpRequest) -> HttpResponse:
+    return render(request, "delivery/plans.html", {"plans": selectors.plan_list()})
+
+
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get(plan_id=plan_id)
+    tasks = list(selectors.task_list(plan=plan))
+    counts = selectors.task_colour_counts(tasks=tasks)
+    rows = [(task, counts.get(task.pk, {})) for task in tasks]
+    return render(request, "delivery/plan_detail.html", {"plan": plan, "rows": rows})
+
+
+def league(request: HttpRequest) -> HttpResponse:
+    plan = _plan_from(request)
+    return render(
+        request,
+        "delivery/league.html",
+        {
+            "plan": plan,
+            "plans": selectors.plan_list(),
+            "provinces": selectors.league_table(level=UnitLevel.PROVINCE, plan=plan),
+            "ministries": selectors.league_table(level=UnitLevel.CENTRAL, plan=plan),
+        },
+    )
