@@ -35,6 +35,7 @@ from .models import (
 )
 from .periods import next_period, period_end, period_start
 from .services import TaskSpec, indicator_define, plan_create, program_create, task_cascade, task_create
+from .tallies import tallies_rebuild
 
 DATA_FILE = Path(__file__).parent / "data" / "05-TB-BCDTW.toml"
 HISTORY_START = date(2025, 7, 1)
@@ -254,6 +255,7 @@ def monitoring_history_simulate(*, plan: Plan, today: date | None = None) -> int
             ["progress", "last_period", "last_report_at", "reports_submitted", "completed_on", "disputed"],
             batch_size=2000,
         )
+        tallies_rebuild(plan=plan)
         audit_record(
             actor=None,
             action=AuditAction.DATA_LOAD,

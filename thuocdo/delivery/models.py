@@ -431,3 +431,24 @@ class DashboardPin(models.Model):
 
     def __str__(self) -> str:
         return str(self.indicator or self.plan)
+
+
+class ProgressTally(models.Model):
+    """Reports counted per plan, top-level unit (province or central body) and period,
+    kept up to date by the report services in the same transaction as each report, so
+    national and provincial trends read a few hundred rows instead of millions."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    group_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    period = models.DateField()
+    reports = models.PositiveIntegerField(default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp theo kỳ")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "group_unit", "period"], name="progress_tally_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.group_unit_id}/{self.period}: {self.reports}"

@@ -3,18 +3,27 @@ attention lists and trends. Everything is computed by the database at request ti
 the assignments' maintained facts — no batch job, no stale copy."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, When
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Sum, When
 from django.utils import timezone
 
 from thuocdo.accounts.models import Role, RoleAssignment
 from thuocdo.core.errors import NotFound
 from thuocdo.units.models import Unit, UnitLevel
 
-from .models import Assignment, Plan, Report, ReportStatus, Task, Verification, VerificationStatus
+from .models import (
+    Assignment,
+    Plan,
+    ProgressTally,
+    Report,
+    ReportStatus,
+    Task,
+    Verification,
+    VerificationStatus,
+)
 from .permissions import assignment_policy, report_policy, verification_policy
 from .status import Status, annotate_status, expected_progress_by_task
 
@@ -43,20 +52,45 @@ def with_status(queryset: QuerySet[Assignment], today: date | None = None) -> Qu
     return annotate_status(queryset, today, expected_progress_by_task(task_rows, today))
 
 
-def _colour_counts() -> dict[str, Any]:
-    return {
-        "total": Count("pk"),
-        "green": Count("pk", filter=Q(colour_code="green")),
-        "amber": Count("pk", filter=Q(colour_code="amber")),
-        "red": Count("pk", filter=Q(colour_code="red")),
-        "overdue": Count("pk", filter=Q(status_code=Status.OVERDUE)),
-        "at_risk": Count("pk", filter=Q(status_code=Status.AT_RISK)),
-        "done_on_time": Count("pk", filter=Q(status_code=Status.DONE_ON_TIME)),
-        "done_late": Count("pk", filter=Q(status_code=Status.DONE_LATE)),
-        "not_started": Count("pk", filter=Q(status_code=Status.NOT_STARTED)),
-        "on_track": Count("pk", filter=Q(status_code=Status.ON_TRACK)),
-        "timely": Count("pk", filter=Q(missed_count__lte=0)),
-    }
+COUNT_FIELDS = (
+    "total",
+    "green",
+    "amber",
+    "red",
+    "overdue",
+    "at_risk",
+    "done_on_time",
+    "done_late",
+    "not_started",
+    "on_track",
+    "timely",
+)
+
+
+def _status_counts(queryset: QuerySet[Any], *group_by: str) -> dict[Any, dict[str, int]]:
+    """Count assignments by colour and status, per group. The status expression is
+    evaluated once per row (GROUP BY on it); the few resulting groups are summed here."""
+    timely = Case(When(missed_count__lte=0, then=1), default=0, output_field=IntegerField())
+    rows = (
+        queryset.annotate(timely=timely)
+        .values(*group_by, "status_code", "colour_code", "timely")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    result: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0))
+    for row in rows:
+        key = (
+            tuple(row[name] for name in group_by)
+            if len(group_by) > 1
+            else (row[group_by[0]] if group_by else None)
+        )
+        counts, n = result[key], row["n"]
+        counts["total"] += n
+        counts[row["colour_code"]] += n
+        counts[row["status_code"]] += n
+        if row["timely"]:
+            counts["timely"] += n
+    return result
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -81,7 +115,6 @@ class Scorecard:
     disputed: int = 0
     communes_with_tasks: int = 0
     communes_fully_green: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def green_share(self) -> float | None:
@@ -108,7 +141,7 @@ class Scorecard:
 
 def unit_scorecard(*, unit: Unit, plan: Plan | None = None, today: date | None = None) -> Scorecard:
     assignments = with_status(scoped_assignments(within=unit, plan=plan), today)
-    card = Scorecard(unit=unit, **assignments.aggregate(**_colour_counts()))
+    card = Scorecard(unit=unit, **_status_counts(assignments).get(None, dict.fromkeys(COUNT_FIELDS, 0)))
     verifications = Verification.objects.filter(
         report__assignment__in=scoped_assignments(within=unit, plan=plan)
     )
@@ -157,12 +190,9 @@ def league_table(*, level: str, plan: Plan | None = None, today: date | None = N
         group_id=group
     )
     cards = {u.pk: Scorecard(unit=u) for u in units}
-    for row in (
-        assignments.filter(group_id__in=by_id).values("group_id").annotate(**_colour_counts()).order_by()
-    ):
-        card = cards[row.pop("group_id")]
-        for name, value in row.items():
-            setattr(card, name, value)
+    for group_id, counts in _status_counts(assignments.filter(group_id__in=by_id), "group_id").items():
+        for name, value in counts.items():
+            setattr(cards[group_id], name, value)
     verifications = (
         Verification.objects.filter(report__assignment__in=scoped_assignments(plan=plan))
         .annotate(
@@ -227,10 +257,23 @@ def attention_list(
 
 
 def progress_over_time(*, within: Unit, plan: Plan | None = None) -> list[dict[str, Any]]:
-    """Average reported progress and number of reports per period in the subtree."""
-    reports = Report.objects.filter(
-        assignment__in=scoped_assignments(within=within, plan=plan), is_current=True, status__in=COUNTED
-    )
+    """Average reported progress and number of reports per period in the subtree. The
+    nation and provinces/central bodies read the maintained tallies; smaller units their reports."""
+    if within.depth <= 1:
+        tallies = ProgressTally.objects.all()
+        if within.depth == 1:
+            tallies = tallies.filter(group_unit=within)
+        if plan is not None:
+            tallies = tallies.filter(plan=plan)
+        rows = (
+            tallies.values("period").annotate(n=Sum("reports"), total=Sum("progress_sum")).order_by("period")
+        )
+        return [
+            {"period": r["period"], "reports": r["n"], "average": r["total"] / r["n"]} for r in rows if r["n"]
+        ]
+    # Below the top level a subtree holds few assignments: look them up first, then their reports by index.
+    assignment_ids = list(scoped_assignments(within=within, plan=plan).values_list("pk", flat=True)[:20000])
+    reports = Report.objects.filter(assignment_id__in=assignment_ids, is_current=True, status__in=COUNTED)
     return list(
         reports.values("period").annotate(average=Avg("progress"), reports=Count("pk")).order_by("period")
     )
@@ -314,5 +357,4 @@ def task_colour_counts(
     *, tasks: list[Task], within: Unit | None = None, today: date | None = None
 ) -> dict[int, dict[str, int]]:
     assignments = with_status(scoped_assignments(within=within).filter(task__in=tasks), today)
-    rows = assignments.values("task_id").annotate(**_colour_counts()).order_by()
-    return {row.pop("task_id"): row for row in rows}
+    return dict(_status_counts(assignments, "task_id"))

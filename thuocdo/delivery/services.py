@@ -46,6 +46,7 @@ from .models import (
 )
 from .periods import period_start
 from .permissions import assignment_policy, plan_policy, task_policy, verification_policy
+from .tallies import tally_add
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 slug_re = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -63,6 +64,7 @@ EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".ods": (b"PK\x03\x04",),
 }
 BIG_JUMP_POINTS = 40
+COUNTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)  # reports that count toward progress
 RANDOM_SAMPLE_PERCENT = 5
 MINISTRY_KINDS = ("ministry", "ministry_level_agency")
 
@@ -583,6 +585,15 @@ def _report_insert(
             current.is_current = False
             current.save(update_fields=["is_current"])
             version, supersedes = current.version + 1, current
+            if current.status in COUNTED:
+                tally_add(
+                    plan_id=locked.task.plan_id,
+                    unit=locked.unit,
+                    period=period,
+                    reports=-1,
+                    progress=-current.progress,
+                )
+    tally_add(plan_id=locked.task.plan_id, unit=locked.unit, period=period, reports=1, progress=progress)
     report = Report.objects.create(
         assignment=locked,
         period=period,
@@ -657,9 +668,6 @@ def _sample_reason(report: Report, previous_progress: int, assignment: Assignmen
     return ""
 
 
-COUNTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
-
-
 def assignment_refresh_facts(assignment: Assignment) -> Assignment:
     """Recompute the assignment's facts from its counted reports and their verification."""
     reports = list(
@@ -707,6 +715,14 @@ def report_review(*, actor: Any, report: Report, accept: bool, reason: str = "")
         report.status = ReportStatus.ACCEPTED if accept else ReportStatus.RETURNED
         report.reviewed_by, report.reviewed_at, report.return_reason = actor, timezone.now(), reason.strip()
         report.save(update_fields=["status", "reviewed_by", "reviewed_at", "return_reason"])
+        if not accept:  # a returned report stops counting
+            tally_add(
+                plan_id=assignment.task.plan_id,
+                unit=assignment.unit,
+                period=report.period,
+                reports=-1,
+                progress=-report.progress,
+            )
         assignment_refresh_facts(Assignment.objects.select_for_update().get(pk=assignment.pk))
         audit_record(
             actor=actor,
