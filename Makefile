@@ -9,7 +9,7 @@ PORT ?= 8000
 # manage.py defaults to the dev settings; the tests always use the test settings.
 TEST_ENV := DJANGO_SETTINGS_MODULE=thuocdo.config.settings.test
 
-.PHONY: run test test-browser install install-dev messages migrate lint typecheck check openapi ci clean help
+.PHONY: bench-monitoring run test test-browser install install-dev messages migrate lint typecheck check openapi ci clean help
 
 help:
 	@echo "make run    — cài đặt, nạp dữ liệu thật, chạy http://$(HOST):$(PORT) (SQLite)"
@@ -65,6 +65,18 @@ check: lint typecheck
 
 openapi: install-dev
 	$(TEST_ENV) $(PY) manage.py export_openapi > docs/openapi.json
+
+# National-scale benchmark on PostgreSQL (127.0.0.1:5432, user postgres): see docs/benchmarks.md.
+BENCH_DB ?= thuocdo_bench
+BENCH_ENV := DJANGO_SETTINGS_MODULE=thuocdo.config.settings.bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+bench-monitoring: install-dev
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect 15 main start
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(BENCH_DB)'" | grep -q 1 || \
+	  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(BENCH_DB)"
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py load_units -v0
+	$(BENCH_ENV) $(PY) benchmarks/monitoring_data.py
+	$(BENCH_ENV) $(PY) benchmarks/monitoring.py
 
 ci:
 	bash .ci/run

@@ -16,6 +16,7 @@ from thuocdo.accounts.api import router as accounts_router
 from thuocdo.accounts.api_auth import api_auth
 from thuocdo.audit.api import router as audit_router
 from thuocdo.core.errors import AppError, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from thuocdo.delivery.api import router as delivery_router
 from thuocdo.units.api import router as units_router
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,9 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
         location = [
-            str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "query", "path", "payload", "form", "file", "header", "cookie")
         ]
         fields.setdefault(".".join(location) or "__all__", []).append(str(error.get("msg", "")))
     return _render(request, ValidationFailed(fields=fields))
@@ -96,3 +99,4 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/units", units_router)
 api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
+api.add_router("/monitoring", delivery_router)

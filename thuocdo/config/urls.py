@@ -10,6 +10,7 @@ urlpatterns = [
     path("units/", include("thuocdo.units.urls")),
     path("audit/", include("thuocdo.audit.urls")),
     path("monitoring/", include("thuocdo.delivery.urls")),
+    path("public/", include("thuocdo.transparency.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

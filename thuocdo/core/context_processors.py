@@ -15,6 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, Any, str]] = [
         ("home", _("Tổng quan"), reverse("core:home")),
         ("delivery", _("Điều hành"), reverse("delivery:dashboard")),
+        ("transparency", _("Công khai"), reverse("transparency:index")),
         ("units", _("Đơn vị"), reverse("units:browse")),
         ("api", _("API"), "/api/v1/docs"),
     ]

@@ -34,7 +34,15 @@ from .models import (
     VerificationStatus,
 )
 from .periods import next_period, period_end, period_start
-from .services import TaskSpec, indicator_define, plan_create, program_create, task_cascade, task_create
+from .services import (
+    TaskSpec,
+    assignments_refresh_thresholds,
+    indicator_define,
+    plan_create,
+    program_create,
+    task_cascade,
+    task_create,
+)
 from .tallies import tallies_rebuild
 
 DATA_FILE = Path(__file__).parent / "data" / "05-TB-BCDTW.toml"
@@ -254,6 +262,9 @@ def monitoring_history_simulate(*, plan: Plan, today: date | None = None) -> int
             assignments,
             ["progress", "last_period", "last_report_at", "reports_submitted", "completed_on", "disputed"],
             batch_size=2000,
+        )
+        assignments_refresh_thresholds(
+            assignments=Assignment.objects.filter(task__plan=plan).select_related("task")
         )
         tallies_rebuild(plan=plan)
         audit_record(

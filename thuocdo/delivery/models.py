@@ -187,6 +187,12 @@ class Assignment(models.Model):
     reports_submitted = models.PositiveIntegerField(_("số báo cáo"), default=0)
     completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
     disputed = models.BooleanField(_("kết quả bị bác bỏ khi kiểm tra"), default=False)
+    # The first day each time-dependent status rule applies (delivery/status.py), derived
+    # from the facts above whenever they change, so status is a comparison with today.
+    late_from = models.DateField(null=True, blank=True, editable=False)
+    silent_from = models.DateField(null=True, blank=True, editable=False)
+    behind_from = models.DateField(null=True, blank=True, editable=False)
+    near_deadline_from = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("giao nhiệm vụ")
@@ -284,6 +290,7 @@ class Report(models.Model):
     reviewed_at = models.DateTimeField(_("xem xét lúc"), null=True, blank=True)
     return_reason = models.TextField(_("lý do trả lại"), blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     is_simulated = models.BooleanField(_("dữ liệu mô phỏng"), default=False)
 
     class Meta:

@@ -3,7 +3,7 @@ attention lists and trends. Everything is computed by the database at request ti
 the assignments' maintained facts — no batch job, no stale copy."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -25,7 +25,7 @@ from .models import (
     VerificationStatus,
 )
 from .permissions import assignment_policy, report_policy, verification_policy
-from .status import Status, annotate_status, expected_progress_by_task
+from .status import Status, annotate_status
 
 COUNTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 
@@ -44,12 +44,8 @@ def scoped_assignments(
 
 
 def with_status(queryset: QuerySet[Assignment], today: date | None = None) -> QuerySet[Any]:
-    """Annotate `status_code`, `colour_code`, `reason_code` and `missed_count`."""
-    today = today or timezone.localdate()
-    task_rows = list(
-        Task.objects.filter(pk__in=queryset.values("task_id")).values_list("id", "start_on", "deadline_on")
-    )
-    return annotate_status(queryset, today, expected_progress_by_task(task_rows, today))
+    """Annotate `status_code`, `colour_code`, `reason_code` and `timely`."""
+    return annotate_status(queryset, today or timezone.localdate())
 
 
 COUNT_FIELDS = (
@@ -67,17 +63,13 @@ COUNT_FIELDS = (
 )
 
 
-def _status_counts(queryset: QuerySet[Any], *group_by: str) -> dict[Any, dict[str, int]]:
+def _status_counts(queryset: QuerySet[Any], *group_by: str) -> dict[Any, dict[str, Any]]:
     """Count assignments by colour and status, per group. The status expression is
     evaluated once per row (GROUP BY on it); the few resulting groups are summed here."""
-    timely = Case(When(missed_count__lte=0, then=1), default=0, output_field=IntegerField())
     rows = (
-        queryset.annotate(timely=timely)
-        .values(*group_by, "status_code", "colour_code", "timely")
-        .annotate(n=Count("pk"))
-        .order_by()
+        queryset.values(*group_by, "status_code", "colour_code", "timely").annotate(n=Count("pk")).order_by()
     )
-    result: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0))
+    result: dict[Any, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0))
     for row in rows:
         key = (
             tuple(row[name] for name in group_by)
@@ -115,6 +107,7 @@ class Scorecard:
     disputed: int = 0
     communes_with_tasks: int = 0
     communes_fully_green: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def green_share(self) -> float | None:
@@ -330,7 +323,7 @@ def plan_list() -> QuerySet[Plan]:
     return (
         Plan.objects.select_related("program", "issuer")
         .annotate(task_count=Count("tasks"))
-        .order_by("-issued_on")
+        .order_by(F("issued_on").desc(nulls_last=True), "number", "pk")
     )
 
 

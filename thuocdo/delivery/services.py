@@ -2,6 +2,7 @@
 review, independent verification and leaders' judgements. Every change is audited."""
 
 import hashlib
+import json
 import mimetypes
 import re
 from collections.abc import Iterable, Sequence
@@ -46,6 +47,7 @@ from .models import (
 )
 from .periods import period_start
 from .permissions import assignment_policy, plan_policy, task_policy, verification_policy
+from .status import StatusFacts, status_thresholds
 from .tallies import tally_add
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -64,6 +66,7 @@ EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".ods": (b"PK\x03\x04",),
 }
 BIG_JUMP_POINTS = 40
+THRESHOLD_FIELDS = ["late_from", "silent_from", "behind_from", "near_deadline_from"]
 COUNTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)  # reports that count toward progress
 RANDOM_SAMPLE_PERCENT = 5
 MINISTRY_KINDS = ("ministry", "ministry_level_agency")
@@ -188,6 +191,13 @@ def task_create(*, actor: Any, plan: Plan, spec: TaskSpec) -> Task:
     errors = task_spec_errors(spec)
     if Task.objects.filter(plan=plan, code=spec.code.strip()).exists():
         errors.setdefault("code", []).append(_("Mã nhiệm vụ đã có trong văn bản này."))
+    if spec.group_id is not None and not plan.groups.filter(pk=spec.group_id).exists():
+        errors["group_id"] = [_("Nhóm nhiệm vụ không thuộc văn bản này.")]
+    if spec.parent_id is not None and not plan.tasks.filter(pk=spec.parent_id).exists():
+        errors["parent_id"] = [_("Nhiệm vụ cha không thuộc văn bản này.")]
+    inactive = [u.code for u in [spec.lead_unit, *spec.cooperating_units] if not u.is_active]
+    if inactive:
+        errors["units"] = [_("Đơn vị không còn hoạt động: %(codes)s") % {"codes": ", ".join(inactive)}]
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
@@ -227,9 +237,12 @@ def _task_insert(plan: Plan, spec: TaskSpec) -> Task:
     )
     task.cooperating_units.set(spec.cooperating_units)
     lead = [Assignment(task=task, unit=spec.lead_unit, role=AssignmentRole.LEAD)] if spec.assign_lead else []
-    Assignment.objects.bulk_create(
-        lead + [Assignment(task=task, unit=u, role=AssignmentRole.COOPERATE) for u in spec.cooperating_units]
-    )
+    created = lead + [
+        Assignment(task=task, unit=u, role=AssignmentRole.COOPERATE) for u in spec.cooperating_units
+    ]
+    for assignment in created:
+        assignment_set_thresholds(assignment, task)
+    Assignment.objects.bulk_create(created)
     return task
 
 
@@ -270,8 +283,19 @@ def task_cascade(*, actor: Any, task: Task, group: str, within: Unit | None = No
     with transaction.atomic():
         assigned = Assignment.objects.filter(task=task).values("unit_id")
         new_ids = list(units.exclude(pk__in=assigned).values_list("pk", flat=True))
+        # Every new assignment starts with the same facts, so with the same thresholds.
+        template = Assignment(task=task, role=AssignmentRole.EXECUTE)
+        assignment_set_thresholds(template, task)
         Assignment.objects.bulk_create(
-            [Assignment(task=task, unit_id=unit_id, role=AssignmentRole.EXECUTE) for unit_id in new_ids],
+            [
+                Assignment(
+                    task=task,
+                    unit_id=unit_id,
+                    role=AssignmentRole.EXECUTE,
+                    **{name: getattr(template, name) for name in THRESHOLD_FIELDS},
+                )
+                for unit_id in new_ids
+            ],
             batch_size=2000,
         )
         before = {"cascade_group": task.cascade_group, "cascade_within": task.cascade_within_id}
@@ -315,6 +339,47 @@ def _decimal(raw: Any) -> Decimal | None:
     return value
 
 
+def _indicator_errors(
+    *,
+    key: str,
+    name: str,
+    unit_of_measure: str,
+    target: Any,
+    baseline: Any,
+    rollup: str,
+    direction: str,
+    trajectory: dict[str, Any] | None,
+) -> tuple[dict[str, list[str]], Decimal | None, Decimal | None, dict[str, str]]:
+    errors: dict[str, list[str]] = {}
+    target_value = _decimal(target)
+    baseline_value = _decimal(baseline) if baseline not in (None, "") else None
+    if target_value is None:
+        errors["target"] = [_("Giá trị mục tiêu phải là số.")]
+    if baseline not in (None, "") and baseline_value is None:
+        errors["baseline"] = [_("Giá trị cơ sở phải là số.")]
+    if rollup not in Rollup.values:
+        errors["rollup"] = [_("Cách tổng hợp không hợp lệ.")]
+    if direction not in ("higher", "lower"):
+        errors["direction"] = [_("Chiều đánh giá không hợp lệ.")]
+    if not key.strip() or not name.strip() or not unit_of_measure.strip():
+        errors["name"] = [_("Cần mã, tên và đơn vị tính của chỉ tiêu.")]
+    else:
+        if not slug_re.fullmatch(key) or len(key) > 40:
+            errors["key"] = [_("Mã chỉ tiêu gồm chữ thường không dấu, số, gạch ngang (tối đa 40 ký tự).")]
+        if len(name) > 500:
+            errors["name"] = [_("Tên chỉ tiêu tối đa 500 ký tự.")]
+        if len(unit_of_measure) > 50:
+            errors["unit_of_measure"] = [_("Đơn vị tính tối đa 50 ký tự.")]
+    clean_trajectory: dict[str, str] = {}
+    for period, expected in (trajectory or {}).items():
+        value = _decimal(expected)
+        if value is None:
+            errors["trajectory"] = [_("Lộ trình chỉ gồm các giá trị số.")]
+            break
+        clean_trajectory[str(period)] = str(value)
+    return errors, target_value, baseline_value, clean_trajectory
+
+
 def indicator_define(
     *,
     actor: Any,
@@ -333,28 +398,16 @@ def indicator_define(
     """Define an indicator, or — when `key` exists — a new version of it. Versions are never
     edited: values keep pointing at the definition they were reported against."""
     task_policy.require(actor, "manage", task)
-    errors: dict[str, list[str]] = {}
-    target_value = _decimal(target)
-    baseline_value = _decimal(baseline) if baseline not in (None, "") else None
-    if target_value is None:
-        errors["target"] = [_("Giá trị mục tiêu phải là số.")]
-    if baseline not in (None, "") and baseline_value is None:
-        errors["baseline"] = [_("Giá trị cơ sở phải là số.")]
-    if rollup not in Rollup.values:
-        errors["rollup"] = [_("Cách tổng hợp không hợp lệ.")]
-    if direction not in ("higher", "lower"):
-        errors["direction"] = [_("Chiều đánh giá không hợp lệ.")]
-    if not key.strip() or not name.strip() or not unit_of_measure.strip():
-        errors["name"] = [_("Cần mã, tên và đơn vị tính của chỉ tiêu.")]
-    elif not slug_re.fullmatch(key) or len(key) > 40 or len(name) > 500 or len(unit_of_measure) > 50:
-        errors["key"] = [_("Mã chỉ tiêu gồm chữ thường không dấu, số, gạch ngang (tối đa 40 ký tự).")]
-    clean_trajectory: dict[str, str] = {}
-    for period, expected in (trajectory or {}).items():
-        value = _decimal(expected)
-        if value is None:
-            errors["trajectory"] = [_("Lộ trình chỉ gồm các giá trị số.")]
-            break
-        clean_trajectory[str(period)] = str(value)
+    errors, target_value, baseline_value, clean_trajectory = _indicator_errors(
+        key=key,
+        name=name,
+        unit_of_measure=unit_of_measure,
+        target=target,
+        baseline=baseline,
+        rollup=rollup,
+        direction=direction,
+        trajectory=trajectory,
+    )
     if errors or target_value is None:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
@@ -509,12 +562,25 @@ def report_submit(
     a new version supersedes the old one, which stays in the history unchanged. Sending
     the same request again with the same idempotency key returns the first report."""
     assignment_policy.require(actor, "report", assignment)
+    texts = {"narrative": narrative, "obstacles": obstacles, "proposals": proposals}
+    fingerprint = _request_fingerprint(
+        assignment=assignment,
+        period=period,
+        progress=progress,
+        texts=texts,
+        values=values,
+        files=evidence_files,
+        links=evidence_links,
+    )
     if idempotency_key:
-        replay = _idempotent_replay(idempotency_key, assignment, period, progress)
+        if len(idempotency_key) > 80:
+            raise ValidationFailed(
+                fields={"idempotency_key": [_("Khoá chống gửi trùng dài tối đa 80 ký tự.")]}
+            )
+        replay = _idempotent_replay(idempotency_key, fingerprint)
         if replay is not None:
             return replay
     today = timezone.localdate()
-    texts = {"narrative": narrative, "obstacles": obstacles, "proposals": proposals}
     errors, parsed_values = _report_errors(
         assignment=assignment, period=period, progress=progress, texts=texts, values=values, today=today
     )
@@ -535,24 +601,55 @@ def report_submit(
                 files=evidence_files,
                 links=evidence_links,
                 idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
                 is_simulated=is_simulated,
                 submitted_at=submitted_at,
             )
     except IntegrityError:
         # Two copies of one request raced; the other one won. Answer like a replay.
         if idempotency_key:
-            replay = _idempotent_replay(idempotency_key, assignment, period, progress)
+            replay = _idempotent_replay(idempotency_key, fingerprint)
             if replay is not None:
                 return replay
         raise
     return report
 
 
-def _idempotent_replay(key: str, assignment: Assignment, period: date, progress: Any) -> Report | None:
+def _request_fingerprint(
+    *,
+    assignment: Assignment,
+    period: date,
+    progress: Any,
+    texts: dict[str, str],
+    values: Sequence[IndicatorValueInput],
+    files: Sequence[UploadedFile],
+    links: Sequence[str],
+) -> str:
+    """A hash of everything a report request says, to tell a replay from a different request."""
+    file_marks = []
+    for upload in files:
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        file_marks.append([upload.name, upload.size, digest.hexdigest()])
+    material = {
+        "assignment": assignment.pk,
+        "period": str(period),
+        "progress": str(progress),
+        "texts": texts,
+        "values": sorted([v.key, str(v.value), v.unit_of_measure or ""] for v in values),
+        "files": file_marks,
+        "links": list(links),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _idempotent_replay(key: str, fingerprint: str) -> Report | None:
     existing = Report.objects.filter(idempotency_key=key).first()
     if existing is None:
         return None
-    if existing.assignment_id != assignment.pk or existing.period != period or existing.progress != progress:
+    if existing.request_fingerprint != fingerprint:
         raise Conflict(
             _("Khoá chống gửi trùng (Idempotency-Key) đã được dùng cho một báo cáo khác."),
             code="idempotency_conflict",
@@ -571,6 +668,7 @@ def _report_insert(
     files: Sequence[UploadedFile],
     links: Sequence[str],
     idempotency_key: str | None,
+    fingerprint: str,
     is_simulated: bool,
     submitted_at: Any,
 ) -> Report:
@@ -604,6 +702,7 @@ def _report_insert(
         created_by=actor,
         submitted_at=submitted_at or timezone.now(),
         idempotency_key=idempotency_key or None,
+        request_fingerprint=fingerprint,
         is_simulated=is_simulated,
         **texts,
     )
@@ -668,6 +767,49 @@ def _sample_reason(report: Report, previous_progress: int, assignment: Assignmen
     return ""
 
 
+def assignment_set_thresholds(
+    assignment: Assignment, task: Task | None = None, created_on: date | None = None
+) -> None:
+    """Derive the stored status thresholds from the assignment's facts (not saved here)."""
+    task = task or assignment.task
+    created = created_on or (
+        timezone.localdate(assignment.created_at) if assignment.created_at else timezone.localdate()
+    )
+    thresholds = status_thresholds(
+        StatusFacts(
+            start_on=task.start_on or created,
+            task_start_on=task.start_on,
+            deadline_on=task.deadline_on,
+            recurrence=task.recurrence,
+            progress=assignment.progress,
+            last_period=assignment.last_period,
+            completed_on=assignment.completed_on,
+            disputed=assignment.disputed,
+            has_reports=assignment.reports_submitted > 0,
+        )
+    )
+    assignment.late_from, assignment.silent_from = thresholds.late_from, thresholds.silent_from
+    assignment.behind_from, assignment.near_deadline_from = (
+        thresholds.behind_from,
+        thresholds.near_deadline_from,
+    )
+
+
+def assignments_refresh_thresholds(*, assignments: Iterable[Assignment], batch_size: int = 5000) -> int:
+    """Recompute and store thresholds in bulk (after a task's dates change or a bulk load)."""
+    batch: list[Assignment] = []
+    count = 0
+    for assignment in assignments:
+        assignment_set_thresholds(assignment)
+        batch.append(assignment)
+        if len(batch) >= batch_size:
+            Assignment.objects.bulk_update(batch, THRESHOLD_FIELDS)
+            count += len(batch)
+            batch.clear()
+    Assignment.objects.bulk_update(batch, THRESHOLD_FIELDS)
+    return count + len(batch)
+
+
 def assignment_refresh_facts(assignment: Assignment) -> Assignment:
     """Recompute the assignment's facts from its counted reports and their verification."""
     reports = list(
@@ -688,6 +830,7 @@ def assignment_refresh_facts(assignment: Assignment) -> Assignment:
         timezone.localdate(completion.submitted_at) if completion and completion.submitted_at else None
     )
     assignment.disputed = latest is not None and latest.pk in disputed_ids
+    assignment_set_thresholds(assignment)
     assignment.save(
         update_fields=[
             "progress",
@@ -696,6 +839,7 @@ def assignment_refresh_facts(assignment: Assignment) -> Assignment:
             "reports_submitted",
             "completed_on",
             "disputed",
+            *THRESHOLD_FIELDS,
         ]
     )
     return assignment
@@ -798,7 +942,7 @@ def judgement_record(*, actor: Any, assignment: Assignment, colour: str, reason:
 
 def units_of(codes: Iterable[str]) -> list[Unit]:
     codes = list(codes)
-    found = {u.code: u for u in Unit.objects.filter(code__in=codes)}
+    found = {u.code: u for u in Unit.objects.filter(code__in=codes, is_active=True)}
     missing = [c for c in codes if c not in found]
     if missing:
         raise ValidationFailed(

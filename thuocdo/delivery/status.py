@@ -25,7 +25,6 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 NEAR_DEADLINE_DAYS = 14
@@ -99,8 +98,8 @@ def expected_progress(start_on: date | None, deadline_on: date | None, today: da
     """Linear trajectory from 0 % at the task's start to 100 % at its deadline (0 without both)."""
     if start_on is None or deadline_on is None or deadline_on <= start_on:
         return 0
-    elapsed = (today - start_on).days / (deadline_on - start_on).days
-    return int(max(0.0, min(1.0, elapsed)) * 100)
+    elapsed, length = (today - start_on).days, (deadline_on - start_on).days
+    return max(0, min(100, elapsed * 100 // length))  # integers: no rounding surprises
 
 
 def assignment_status(facts: StatusFacts, today: date) -> StatusResult:  # noqa: PLR0911 - one rule, one return
@@ -134,61 +133,66 @@ def assignment_status(facts: StatusFacts, today: date) -> StatusResult:  # noqa:
     return StatusResult(Status.ON_TRACK, "green")
 
 
-# --- the same rules in SQL --------------------------------------------------------------
+# --- the same rules in SQL ----------------------------------------------------------------
+#
+# Every rule compares something with today. At write time (a report, a review, a
+# verification, a new assignment) the services store, per assignment, the first day on
+# which each time-dependent rule applies; at request time the database only compares those
+# dates with today. Status is still computed when asked, over plain columns of one table.
 
 
-def _sql_period_index(field: Any, quarterly: bool) -> Any:
-    if quarterly:
-        # No division: PostgreSQL's EXTRACT returns numeric, so "/ 3" would keep a fraction.
-        return ExtractYear(field) * 4 + ExtractQuarter(field) - 1
-    return ExtractYear(field) * 12 + ExtractMonth(field) - 1
+@dataclass(frozen=True)
+class StatusThresholds:
+    late_from: date  # from this day one due period is missed
+    silent_from: date  # from this day SILENT_PERIODS are missed
+    behind_from: date | None  # from this day progress is behind the trajectory
+    near_deadline_from: date | None  # from this day the near-deadline rule applies
 
 
-def _sql_missed(today: date) -> Any:
-    """Missed periods, per assignment, for both recurrences."""
-    start = Coalesce(F("task__start_on"), TruncDate(F("created_at")))
-    branches = []
-    for quarterly in (False, True):
-        due = latest_due_period_index(today, "quarterly" if quarterly else "monthly")
-        after_last = Value(due) - _sql_period_index(F("last_period"), quarterly)
-        since_start = Value(due) - _sql_period_index(start, quarterly) + 1
-        missed = Case(
-            When(last_period__isnull=False, then=after_last), default=since_start, output_field=IntegerField()
-        )
-        condition = Q(task__recurrence="quarterly") if quarterly else ~Q(task__recurrence="quarterly")
-        branches.append(When(condition, then=missed))
-    return Case(*branches, output_field=IntegerField())
+def _period_from_index(index: int, recurrence: str) -> date:
+    if recurrence == "quarterly":
+        return date(index // 4, (index % 4) * 3 + 1, 1)
+    return date(index // 12, index % 12 + 1, 1)
 
 
-def annotate_status(queryset: QuerySet[Any], today: date, expected_by_task: dict[int, int]) -> QuerySet[Any]:
-    """Annotate assignments with `status_code`, `colour_code` and `reason_code`.
+def status_thresholds(facts: StatusFacts) -> StatusThresholds:
+    """The days from which each time-dependent rule of `assignment_status` applies."""
+    recurrence = "quarterly" if facts.recurrence == "quarterly" else "monthly"
+    base = (
+        period_index(facts.last_period, recurrence)
+        if facts.last_period is not None
+        else period_index(facts.start_on, recurrence) - 1
+    )
+    grace = timedelta(days=REPORT_GRACE_DAYS)
+    # missed >= k  <=>  period_index(today - grace) >= base + k + 1
+    late_from = _period_from_index(base + 2, recurrence) + grace
+    silent_from = _period_from_index(base + SILENT_PERIODS + 1, recurrence) + grace
+    behind_from = None
+    start, deadline = facts.task_start_on, facts.deadline_on
+    needed = facts.progress + TRAJECTORY_TOLERANCE + 1  # expected progress that makes it "behind"
+    if start is not None and deadline is not None and deadline > start and needed <= 100:
+        length = (deadline - start).days
+        behind_from = start + timedelta(days=-(-needed * length // 100))  # ceil(needed * length / 100)
+    near = None
+    if deadline is not None and facts.progress < NEAR_DEADLINE_PROGRESS:
+        near = deadline - timedelta(days=NEAR_DEADLINE_DAYS)
+    return StatusThresholds(late_from, silent_from, behind_from, near)
 
-    `expected_by_task` maps task ids in the queryset to `expected_progress()` for today;
-    `expected_progress_by_task()` builds it with one small query over the tasks.
-    """
-    behind = Q(pk__in=[])
-    for task_id, expected in expected_by_task.items():
-        threshold = expected - TRAJECTORY_TOLERANCE
-        if threshold > 0:
-            behind |= Q(task_id=task_id, progress__lt=threshold)
+
+def annotate_status(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
+    """Annotate assignments with `status_code`, `colour_code`, `reason_code` and `timely`
+    (1 when no due period is missed), from the stored thresholds and today."""
     completed = Q(completed_on__isnull=False, disputed=False)
     on_time = Q(task__deadline_on__isnull=True) | Q(completed_on__lte=F("task__deadline_on"))
-    past_deadline = Q(task__deadline_on__lt=today)
-    near_deadline = Q(
-        task__deadline_on__lte=today + timedelta(days=NEAR_DEADLINE_DAYS), progress__lt=NEAR_DEADLINE_PROGRESS
-    )
-    queryset = queryset.annotate(missed_count=_sql_missed(today))
-    silent = Q(missed_count__gte=SILENT_PERIODS)
-    late = Q(missed_count=1)
     rules: list[tuple[Q, str, str, str]] = [
         (completed & on_time, Status.DONE_ON_TIME, "green", ""),
         (completed, Status.DONE_LATE, "amber", ""),
-        (past_deadline, Status.OVERDUE, "red", ""),
+        (Q(task__deadline_on__lt=today), Status.OVERDUE, "red", ""),
         (Q(disputed=True), Status.AT_RISK, "red", Reason.DISPUTED),
-        (silent, Status.AT_RISK, "red", Reason.SILENT),
-        (late, Status.AT_RISK, "amber", Reason.LATE),
-        (behind, Status.AT_RISK, "amber", Reason.BEHIND),
-        (near_deadline, Status.AT_RISK, "amber", Reason.NEAR_DEADLINE),
+        (Q(silent_from__lte=today), Status.AT_RISK, "red", Reason.SILENT),
+        (Q(late_from__lte=today), Status.AT_RISK, "amber", Reason.LATE),
+        (Q(behind_from__lte=today), Status.AT_RISK, "amber", Reason.BEHIND),
+        (Q(near_deadline_from__lte=today), Status.AT_RISK, "amber", Reason.NEAR_DEADLINE),
         (Q(reports_submitted=0), Status.NOT_STARTED, "green", ""),
     ]
 
@@ -197,15 +201,8 @@ def annotate_status(queryset: QuerySet[Any], today: date, expected_by_task: dict
         return Case(*whens, default=Value(default), output_field=CharField())
 
     return queryset.annotate(
-        status_code=case(1, Status.ON_TRACK), colour_code=case(2, "green"), reason_code=case(3, "")
+        status_code=case(1, Status.ON_TRACK),
+        colour_code=case(2, "green"),
+        reason_code=case(3, ""),
+        timely=Case(When(late_from__gt=today, then=Value(1)), default=Value(0), output_field=IntegerField()),
     )
-
-
-def expected_progress_by_task(
-    task_rows: list[tuple[int, date | None, date | None]], today: date
-) -> dict[int, int]:
-    """(task id, start, deadline) rows -> expected progress today, for `annotate_status`."""
-    return {
-        task_id: expected_progress(start_on or today, deadline_on, today)
-        for task_id, start_on, deadline_on in task_rows
-    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_excel
 
 app_name = "delivery"
 urlpatterns = [
@@ -19,4 +19,11 @@ urlpatterns = [
     path("verification/", views.verification_queue, name="verification_queue"),
     path("verification/<int:verification_id>/", views.verification_decide, name="verification_decide"),
     path("evidence/<int:evidence_id>/", views.evidence_download, name="evidence"),
+]
+urlpatterns += [
+    path("plans/<int:plan_id>/import/", views_excel.plan_import, name="plan_import"),
+    path("plans/import-template.xlsx", views_excel.import_template, name="import_template"),
+    path("plans/<int:plan_id>/export.xlsx", views_excel.plan_export, name="plan_export"),
+    path("export/scorecards.xlsx", views_excel.scorecards_export, name="scorecards_export"),
+    path("assignments/<int:assignment_id>/reports.xlsx", views_excel.reports_export, name="reports_export"),
 ]

@@ -48,6 +48,7 @@ def _dashboard_context(unit: Unit, plan: Any) -> dict[str, Any]:
     return context
 
 
+@login_required
 def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     unit = unit_get(code=code) if code else unit_root()
     plan = _plan_from(request)
@@ -59,6 +60,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     return render(request, template, context)
 
 
+@login_required
 def live(request: HttpRequest) -> StreamingHttpResponse:
     """Server-sent events: one `changed` event whenever anything is written (every write
     appends to the audit chain, so its head is a cheap change counter). The browser
@@ -97,12 +99,14 @@ def _assignment_context(request: HttpRequest, assignment: Any) -> dict[str, Any]
         "assignment": assignment,
         "task": assignment.task,
         "indicators": indicators,
-        "judgement": assignment.judgements.select_related("judged_by").first(),
+        "judgement": assignment.judgements.select_related("judged_by").first() if may_see_internal else None,
         "reports": selectors.report_history(actor=user, assignment=assignment) if may_see_internal else [],
         "may_report": assignment_policy.user_may(user, "report", assignment),
         "may_review": assignment_policy.user_may_review(user, assignment),
         "may_judge": assignment_policy.user_may(user, "judge", assignment),
         "may_verify": verification_policy.user_may_in_unit(user, "verify", assignment.unit),
+        # Verification notes are internal to the centre's verifiers (and administrators).
+        "may_see_verification_notes": verification_policy.user_may_in_unit(user, "view", assignment.unit),
         "report_form": ReportForm(indicators=indicators, initial={"idempotency_key": uuid.uuid4().hex}),
         "review_form": ReviewForm(),
         "verification_form": VerificationForm(),
@@ -110,6 +114,7 @@ def _assignment_context(request: HttpRequest, assignment: Any) -> dict[str, Any]
     }
 
 
+@login_required
 def assignment_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = selectors.assignment_get(assignment_id=assignment_id)
     return render(request, "delivery/assignment_detail.html", _assignment_context(request, assignment))
@@ -269,10 +274,12 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> Any:
     )
 
 
+@login_required
 def plans(request: HttpRequest) -> HttpResponse:
     return render(request, "delivery/plans.html", {"plans": selectors.plan_list()})
 
 
+@login_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(plan_id=plan_id)
     tasks = list(selectors.task_list(plan=plan))
@@ -281,6 +288,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "delivery/plan_detail.html", {"plan": plan, "rows": rows})
 
 
+@login_required
 def league(request: HttpRequest) -> HttpResponse:
     plan = _plan_from(request)
     return render(

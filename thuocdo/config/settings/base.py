@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "thuocdo.accounts",
     "thuocdo.audit",
     "thuocdo.delivery",
+    "thuocdo.transparency",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ from thuocdo.delivery.models import (
     Task,
 )
 from thuocdo.delivery.periods import period_start
+from thuocdo.delivery.services import assignment_set_thresholds
 from thuocdo.units.models import Unit
 
 ROOT_CODE = "BCDTW"
@@ -84,10 +85,12 @@ class TaskFactory(factory.django.DjangoModelFactory):
             return
         units = list(extracted or [])
         task.cooperating_units.set(units)
-        Assignment.objects.bulk_create(
-            [Assignment(task=task, unit=task.lead_unit, role=AssignmentRole.LEAD)]
-            + [Assignment(task=task, unit=unit, role=AssignmentRole.COOPERATE) for unit in units]
-        )
+        created = [Assignment(task=task, unit=task.lead_unit, role=AssignmentRole.LEAD)] + [
+            Assignment(task=task, unit=unit, role=AssignmentRole.COOPERATE) for unit in units
+        ]
+        for assignment in created:
+            assignment_set_thresholds(assignment, task)
+        Assignment.objects.bulk_create(created)
 
 
 class IndicatorFactory(factory.django.DjangoModelFactory):

@@ -52,7 +52,7 @@ from thuocdo.delivery.services import (
     task_create,
     verification_decide,
 )
-from thuocdo.delivery.status import annotate_status, expected_progress_by_task
+from thuocdo.delivery.status import annotate_status
 from thuocdo.units.models import Unit, UnitLevel
 
 from .factories import STARTED_MONTHS_AGO
@@ -934,9 +934,7 @@ def test_verification_decide_belongs_to_verifiers(user_with_role, completion_cla
 
 def computed_status(assignment: Assignment) -> tuple[str, str, str]:
     today = timezone.localdate()
-    task = assignment.task
-    expected = expected_progress_by_task([(task.pk, task.start_on, task.deadline_on)], today)
-    row = annotate_status(Assignment.objects.filter(pk=assignment.pk), today, expected).get()
+    row = annotate_status(Assignment.objects.filter(pk=assignment.pk), today).get()
     return (row.status_code, row.colour_code, row.reason_code)
 
 

@@ -21,6 +21,7 @@ from thuocdo.delivery.models import (
     Program,
     Task,
 )
+from thuocdo.delivery.services import assignments_refresh_thresholds
 from thuocdo.delivery.status import (
     NEAR_DEADLINE_DAYS,
     NEAR_DEADLINE_PROGRESS,
@@ -34,7 +35,6 @@ from thuocdo.delivery.status import (
     annotate_status,
     assignment_status,
     expected_progress,
-    expected_progress_by_task,
     missed_periods,
 )
 from thuocdo.units.models import Unit
@@ -444,8 +444,8 @@ def database_status(subject: StatusFacts, assigned_at: datetime, today: date) ->
     assignment.refresh_from_db()
     assert subject.start_on == (task.start_on or localdate(assignment.created_at))
 
-    expected = expected_progress_by_task([(task.id, task.start_on, task.deadline_on)], today)
-    annotated = annotate_status(Assignment.objects.filter(pk=assignment.pk), today, expected)
+    assignments_refresh_thresholds(assignments=[assignment])  # as the services do on every write
+    annotated = annotate_status(Assignment.objects.filter(pk=assignment.pk), today)
     return annotated.values_list("status_code", "colour_code", "reason_code").get()
 
 
