@@ -58,12 +58,17 @@ class Client:
         return response.status, data, time.perf_counter() - started
 
 
-def sequential(host: str, port: int, path: str, count: int, warmup: int = 3) -> Sample:
-    client, sample = Client(host, port), Sample()
+def sequential(
+    host: str, port: int, path: str, count: int, *, warmup: int = 3, headers: dict[str, str] | None = None
+) -> Sample:
+    """`count` requests one after another (after `warmup` unmeasured ones, on new connections
+    so that every server process has served the page once)."""
+    sample = Sample()
     for _ in range(warmup):
-        client.request("GET", path)
+        Client(host, port).request("GET", path, headers=headers)
+    client = Client(host, port)
     for _ in range(count):
-        status, _body, seconds = client.request("GET", path)
+        status, _body, seconds = client.request("GET", path, headers=headers)
         sample.add(seconds, status)
     return sample
 

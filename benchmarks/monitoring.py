@@ -27,6 +27,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thuocdo.config.settings.bench")
 django.setup()
 
 from django.db import connection
+from django.test import Client as DjangoClient
 from django.utils import timezone
 
 from benchmarks.httpload import Client, concurrent, sequential
@@ -78,6 +79,10 @@ def main() -> None:
     plan = Plan.objects.get(number="BENCH-01")
     operator = User.objects.get(username="bench-operator")
     _token, secret = api_token_create(actor=operator, name=f"bench {timezone.now():%H%M%S}")
+    # Dashboards are internal pages: measure them as a signed-in leader would see them.
+    browser = DjangoClient()
+    browser.force_login(operator)
+    session_cookie = {"Cookie": f"sessionid={browser.cookies['sessionid'].value}"}
     today = timezone.localdate()
     period = today.replace(day=1)
     counts = {
@@ -107,7 +112,8 @@ def main() -> None:
             ("province_dashboard", "/monitoring/units/01/"),
             ("league_table", "/monitoring/league/"),
         ]:
-            sample = sequential(HOST, PORT, path, count=50)
+            sample = sequential(HOST, PORT, path, count=50, warmup=2 * WORKERS, headers=session_cookie)
+            assert set(sample.statuses) == {200}, sample.statuses
             results[name] = sample.summary()
             print(name, results[name])
 

@@ -71,7 +71,8 @@ def audit_record(
     context = current_request_context()
     obj_type, obj_id, obj_repr = _object_identity(obj)
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: a failure rolls back both.
+    with transaction.atomic(savepoint=False):
         # The head row is created by a migration; get_or_create only matters after a test flush.
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         event = AuditEvent(

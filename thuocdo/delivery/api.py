@@ -311,13 +311,7 @@ def _report_submit(
     files: list[UploadedFile],
     idempotency_key: str | None,
 ) -> Status[dict[str, Any]]:
-    assignment = selectors.assignment_get(assignment_id=assignment_id)
-    # A replay answers 200 with the report the key first created, a new report 201.
-    earlier_id = (
-        Report.objects.filter(idempotency_key=idempotency_key).values_list("pk", flat=True).first()
-        if idempotency_key
-        else None
-    )
+    assignment = selectors.assignment_get(assignment_id=assignment_id, annotate=False)
     report = services.report_submit(
         actor=request.user,
         assignment=assignment,
@@ -333,7 +327,8 @@ def _report_submit(
         evidence_links=payload.evidence_links,
         idempotency_key=idempotency_key or None,
     )
-    status = 200 if earlier_id is not None and earlier_id == report.pk else 201
+    # A replay answers 200 with the report the key first created, a new report 201.
+    status = 200 if getattr(report, "replayed", False) else 201
     return Status(status, _fresh_report_out(request, report, assignment.unit))
 
 

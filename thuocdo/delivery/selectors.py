@@ -280,12 +280,12 @@ def assignment_list_for_unit(*, unit: Unit, today: date | None = None) -> QueryS
     )
 
 
-def assignment_get(*, assignment_id: int, today: date | None = None) -> Assignment:
-    assignment = (
-        with_status(Assignment.objects.filter(pk=assignment_id), today)
-        .select_related("task", "task__plan", "task__lead_unit", "unit", "unit__parent")
-        .first()
-    )
+def assignment_get(*, assignment_id: int, today: date | None = None, annotate: bool = True) -> Any:
+    base = Assignment.objects.filter(pk=assignment_id)
+    queryset = with_status(base, today) if annotate else base
+    assignment = queryset.select_related(
+        "task", "task__plan", "task__lead_unit", "unit", "unit__parent"
+    ).first()
     if assignment is None:
         raise NotFound()
     return assignment

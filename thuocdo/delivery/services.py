@@ -493,6 +493,8 @@ def _values_parse(
     task: Task, values: Sequence[IndicatorValueInput], errors: dict[str, list[str]]
 ) -> dict[int, Decimal]:
     """Indicator values by indicator id; problems are added to `errors` per value."""
+    if not values:
+        return {}
     indicators = {i.key: i for i in task.indicators.filter(is_current=True)}
     parsed: dict[int, Decimal] = {}
     for item in values:
@@ -649,6 +651,7 @@ def _idempotent_replay(key: str, fingerprint: str) -> Report | None:
     existing = Report.objects.filter(idempotency_key=key).first()
     if existing is None:
         return None
+    existing.replayed = True  # type: ignore[attr-defined] # read by the API to answer 200, not 201
     if existing.request_fingerprint != fingerprint:
         raise Conflict(
             _("Khoá chống gửi trùng (Idempotency-Key) đã được dùng cho một báo cáo khác."),
@@ -672,7 +675,11 @@ def _report_insert(
     is_simulated: bool,
     submitted_at: Any,
 ) -> Report:
-    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    locked = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("task", "unit")
+        .get(pk=assignment.pk)
+    )
     previous_progress = locked.progress
     current = Report.objects.filter(assignment=locked, period=period, is_current=True).first()
     version, supersedes = 1, None
@@ -888,7 +895,16 @@ def verification_request(*, actor: Any, report: Report, reason: str = SampleReas
     verification_policy.require(actor, "verify", unit=report.assignment.unit)
     if report.status not in COUNTED:
         raise Conflict(_("Chỉ kiểm tra được báo cáo đã gửi."))
-    verification, _created = Verification.objects.get_or_create(report=report, defaults={"reason": reason})
+    with transaction.atomic():
+        verification, created = Verification.objects.get_or_create(report=report, defaults={"reason": reason})
+        if created:
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=verification,
+                unit=report.assignment.unit,
+                after={"report": report.pk, "reason": reason},
+            )
     return verification
 
 

@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, IntegerField, Sum, When
+from django.db.models import Count, F, Sum
 
 from thuocdo.units.models import Unit
 
@@ -16,7 +16,9 @@ def group_unit_id(unit: Unit) -> int | None:
     """The province or central body a unit's reports are tallied under."""
     if unit.depth == 1:
         return unit.pk
-    if unit.depth >= 2:
+    if unit.depth == 2:
+        return unit.parent_id
+    if unit.depth > 2:
         head_code = unit.path.split("/")[1]
         return Unit.objects.filter(code=head_code).values_list("pk", flat=True).first()
     return None
@@ -40,32 +42,34 @@ def tally_add(*, plan_id: int, unit: Unit, period: date, reports: int, progress:
 
 
 def tallies_rebuild(*, plan: Plan) -> int:
-    """Recompute a plan's tallies from its reports, after a bulk load (demo, benchmark)."""
-    group = Case(
-        When(assignment__unit__depth=1, then=F("assignment__unit_id")),
-        When(assignment__unit__depth=2, then=F("assignment__unit__parent_id")),
-        output_field=IntegerField(),
-    )
+    """Recompute a plan's tallies from its reports, after a bulk load (demo, benchmark).
+    Units are mapped to their top-level unit exactly as `tally_add` does."""
+    top_code_to_id = dict(Unit.objects.filter(depth=1).values_list("code", "pk"))
+    group_of: dict[int, int] = {}
+    for unit_id, path, depth in Unit.objects.filter(depth__gte=1).values_list("pk", "path", "depth"):
+        group_id = unit_id if depth == 1 else top_code_to_id.get(path.split("/")[1])
+        if group_id is not None:
+            group_of[unit_id] = group_id
     rows = (
         Report.objects.filter(assignment__task__plan=plan, is_current=True, status__in=COUNTED)
-        .annotate(group_id=group)
-        .exclude(group_id=None)
-        .values("group_id", "period")
+        .values("assignment__unit_id", "period")
         .annotate(n=Count("pk"), total=Sum("progress"))
         .order_by()
     )
+    totals: dict[tuple[int, date], list[int]] = {}
+    for row in rows.iterator(chunk_size=5000):
+        group_id = group_of.get(row["assignment__unit_id"])
+        if group_id is None:
+            continue
+        entry = totals.setdefault((group_id, row["period"]), [0, 0])
+        entry[0] += row["n"]
+        entry[1] += row["total"] or 0
     with transaction.atomic():
         ProgressTally.objects.filter(plan=plan).delete()
         created = ProgressTally.objects.bulk_create(
             [
-                ProgressTally(
-                    plan=plan,
-                    group_unit_id=r["group_id"],
-                    period=r["period"],
-                    reports=r["n"],
-                    progress_sum=r["total"] or 0,
-                )
-                for r in rows
+                ProgressTally(plan=plan, group_unit_id=group_id, period=period, reports=n, progress_sum=total)
+                for (group_id, period), (n, total) in totals.items()
             ],
             batch_size=2000,
         )

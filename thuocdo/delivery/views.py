@@ -1,13 +1,16 @@
 """Monitoring pages: dashboards (live), my tasks, an assignment with its reports, the
 verification queue, plans and league tables. Thin: parse, call a service or selector, render."""
 
+import logging
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import close_old_connections
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,7 +26,7 @@ from .forms import JudgementForm, ReportForm, ReviewForm, VerificationForm
 from .models import Evidence, Report, Verification
 from .permissions import assignment_policy, report_policy, verification_policy
 
-LIVE_STREAM_SECONDS = 55
+logger = logging.getLogger(__name__)
 LIVE_POLL_SECONDS = 1.0
 
 
@@ -69,15 +72,20 @@ def live(request: HttpRequest) -> StreamingHttpResponse:
     def events() -> Iterator[str]:
         last = AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
         yield "retry: 2000\n\n"
-        deadline = time.monotonic() + LIVE_STREAM_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(LIVE_POLL_SECONDS)
-            current = AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
-            if current != last:
-                last = current
-                yield f"event: changed\ndata: {current}\n\n"
-            else:
-                yield ": keep-alive\n\n"
+        deadline = time.monotonic() + settings.THUOCDO_LIVE_STREAM_SECONDS
+        try:
+            while time.monotonic() < deadline:
+                time.sleep(LIVE_POLL_SECONDS)
+                current = AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
+                if current != last:
+                    last = current
+                    yield f"event: changed\ndata: {current}\n\n"
+                else:
+                    yield ": keep-alive\n\n"
+        except Exception:  # the database went away (shutdown): end the stream, the browser reconnects
+            logger.info("live stream ended early", exc_info=True)
+        finally:
+            close_old_connections()
 
     response = StreamingHttpResponse(events(), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"

@@ -15,13 +15,13 @@ from datetime import date
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Avg, Case, Count, F, QuerySet, When
+from django.db.models import Avg, Case, Count, Exists, F, OuterRef, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.accounts.models import Role, RoleAssignment
 from thuocdo.core.errors import NotFound
 from thuocdo.delivery.demo import simulation_present
-from thuocdo.delivery.models import Assignment, Colour, Indicator, Plan, Task
+from thuocdo.delivery.models import Assignment, Colour, Indicator, Plan, Report, Task
 from thuocdo.delivery.selectors import (
     _status_counts,  # the internal dashboards' own counting, so both agree
     league_table,
@@ -454,7 +454,11 @@ def open_data_rows(*, plan_id: int, today: date | None = None) -> Iterator[dict[
     that a plan given to every commune streams without being held in memory."""
     queryset = (
         with_status(scoped_assignments().filter(task__plan_id=plan_id), today)
-        .values(*OPEN_DATA_FIELDS)
+        # Simulated means: the task is demo data, or any of this assignment's reports is.
+        .annotate(
+            simulated_reports=Exists(Report.objects.filter(assignment=OuterRef("pk"), is_simulated=True))
+        )
+        .values(*OPEN_DATA_FIELDS, "simulated_reports")
         .order_by("task__code", "unit__path")
     )
     for row in queryset.iterator(chunk_size=2000):
@@ -478,5 +482,5 @@ def open_data_rows(*, plan_id: int, today: date | None = None) -> Iterator[dict[
             "ly_do": label_of(REASON_LABELS, row["reason_code"]),
             "ky_bao_cao_gan_nhat": row["last_period"].strftime("%Y-%m") if row["last_period"] else "",
             "ngay_hoan_thanh": row["completed_on"].isoformat() if row["completed_on"] else "",
-            "mo_phong": row["task__is_simulated"],
+            "mo_phong": row["task__is_simulated"] or row["simulated_reports"],
         }

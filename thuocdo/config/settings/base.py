@@ -214,6 +214,8 @@ if os.environ.get("REDIS_URL"):
     }
 
 NINJA_PAGINATION_PER_PAGE = 50
+# A live-dashboard stream lasts this long, then the browser reconnects (frees the worker).
+THUOCDO_LIVE_STREAM_SECONDS = int(os.environ.get("THUOCDO_LIVE_STREAM_SECONDS", "55"))
 NINJA_PAGINATION_MAX_LIMIT = 500
 
 LOGGING = {
