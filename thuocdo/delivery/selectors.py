@@ -25,9 +25,10 @@ from .models import (
     VerificationStatus,
 )
 from .permissions import assignment_policy, report_policy, verification_policy
-from .status import Status, annotate_status
+from .status import annotate_status
 
 COUNTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
+MINISTRY_KINDS = ("ministry", "ministry_level_agency")
 
 
 def scoped_assignments(
@@ -133,6 +134,8 @@ class Scorecard:
 
 
 def unit_scorecard(*, unit: Unit, plan: Plan | None = None, today: date | None = None) -> Scorecard:
+    if unit.depth == 0:
+        return national_overview(plan=plan, today=today).card
     assignments = with_status(scoped_assignments(within=unit, plan=plan), today)
     card = Scorecard(unit=unit, **_status_counts(assignments).get(None, dict.fromkeys(COUNT_FIELDS, 0)))
     verifications = Verification.objects.filter(
@@ -159,43 +162,48 @@ def _commune_greenness(assignments: QuerySet[Assignment]) -> dict[int, int]:
     return {row["unit_id"]: row["non_green"] for row in rows}
 
 
-def league_table(*, level: str, plan: Plan | None = None, today: date | None = None) -> list[Scorecard]:
-    """One scorecard per province (with its communes) or per ministry, the same numbers for
-    everyone, best green share first. Three grouped queries, whatever the number of units."""
-    if level == UnitLevel.PROVINCE:
-        units = list(Unit.objects.filter(level=UnitLevel.PROVINCE, is_active=True))
-    else:
-        units = list(
-            Unit.objects.filter(
-                level=UnitLevel.CENTRAL,
-                depth=1,
-                is_active=True,
-                kind__in=("ministry", "ministry_level_agency"),
-            )
+@dataclass
+class Overview:
+    """The nation at a glance, from one pass over all assignments."""
+
+    card: Scorecard
+    provinces: list[Scorecard]
+    ministries: list[Scorecard]
+
+
+def _top_level_of_units() -> tuple[dict[int, int], dict[int, Unit], set[int], Unit | None]:
+    """unit id -> id of its province or central body; the top-level units; commune ids; the root."""
+    units = list(
+        Unit.objects.filter(depth__gte=0).only(
+            "id",
+            "code",
+            "name",
+            "short_name",
+            "path",
+            "depth",
+            "level",
+            "kind",
+            "is_active",
+            "latitude",
+            "longitude",
         )
-    by_id = {u.pk: u for u in units}
+    )
+    top = {u.code: u for u in units if u.depth == 1}
+    group_of = {u.pk: top[u.path.split("/")[1]].pk for u in units if u.path.split("/")[1] in top}
+    communes = {u.pk for u in units if u.level == UnitLevel.COMMUNE}
+    root = next((u for u in units if u.depth == 0), None)
+    return group_of, {u.pk: u for u in top.values()}, communes, root
+
+
+def _verification_counts_by_group(plan: Plan | None) -> dict[int, tuple[int, int]]:
     group = Case(
-        When(unit__depth=1, then=F("unit_id")),
-        When(unit__depth=2, then=F("unit__parent_id")),
+        When(report__assignment__unit__depth=1, then=F("report__assignment__unit_id")),
+        When(report__assignment__unit__depth=2, then=F("report__assignment__unit__parent_id")),
         output_field=IntegerField(),
     )
-    assignments = with_status(scoped_assignments(plan=plan).filter(unit__depth__in=(1, 2)), today).annotate(
-        group_id=group
-    )
-    cards = {u.pk: Scorecard(unit=u) for u in units}
-    for group_id, counts in _status_counts(assignments.filter(group_id__in=by_id), "group_id").items():
-        for name, value in counts.items():
-            setattr(cards[group_id], name, value)
-    verifications = (
+    rows = (
         Verification.objects.filter(report__assignment__in=scoped_assignments(plan=plan))
-        .annotate(
-            group_id=Case(
-                When(report__assignment__unit__depth=1, then=F("report__assignment__unit_id")),
-                When(report__assignment__unit__depth=2, then=F("report__assignment__unit__parent_id")),
-                output_field=IntegerField(),
-            )
-        )
-        .filter(group_id__in=by_id)
+        .annotate(group_id=group)
         .values("group_id")
         .annotate(
             confirmed=Count("pk", filter=Q(status=VerificationStatus.CONFIRMED)),
@@ -203,25 +211,52 @@ def league_table(*, level: str, plan: Plan | None = None, today: date | None = N
         )
         .order_by()
     )
-    for row in verifications:
-        cards[row["group_id"]].confirmed, cards[row["group_id"]].disputed = row["confirmed"], row["disputed"]
-    if level == UnitLevel.PROVINCE:
-        greenness = (
-            assignments.filter(unit__level=UnitLevel.COMMUNE)
-            .values("unit_id", "unit__parent_id")
-            .annotate(non_green=Count("pk", filter=~Q(colour_code="green")))
-            .order_by()
+    return {row["group_id"]: (row["confirmed"], row["disputed"]) for row in rows}
+
+
+def national_overview(*, plan: Plan | None = None, today: date | None = None) -> Overview:
+    """National scorecard and league tables of provinces and ministries: one grouped query
+    (status counts per unit), the rest summed here."""
+    by_unit = _status_counts(with_status(scoped_assignments(plan=plan), today), "unit_id")
+    group_of, top_units, communes, root = _top_level_of_units()
+    national = Scorecard(unit=root)
+    cards = {pk: Scorecard(unit=unit) for pk, unit in top_units.items()}
+    for unit_id, counts in by_unit.items():
+        targets = [national]
+        if unit_id in group_of:
+            targets.append(cards[group_of[unit_id]])
+        for card in targets:
+            for name, value in counts.items():
+                setattr(card, name, getattr(card, name) + value)
+            if unit_id in communes:
+                card.communes_with_tasks += 1
+                if counts["green"] == counts["total"]:
+                    card.communes_fully_green += 1
+    for group_id, (confirmed, disputed) in _verification_counts_by_group(plan).items():
+        national.confirmed += confirmed
+        national.disputed += disputed
+        if group_id in cards:
+            cards[group_id].confirmed, cards[group_id].disputed = confirmed, disputed
+
+    def ranked(items: list[Scorecard]) -> list[Scorecard]:
+        return sorted(
+            items, key=lambda c: (c.total == 0, -(c.green_share or 0), c.unit.name if c.unit else "")
         )
-        per_province: dict[int, list[int]] = defaultdict(list)
-        for row in greenness:
-            per_province[row["unit__parent_id"]].append(row["non_green"])
-        for province_id, values in per_province.items():
-            if province_id in cards:
-                cards[province_id].communes_with_tasks = len(values)
-                cards[province_id].communes_fully_green = sum(1 for v in values if v == 0)
-    return sorted(
-        cards.values(), key=lambda c: (c.total == 0, -(c.green_share or 0), c.unit.name if c.unit else "")
-    )
+
+    provinces = [c for c in cards.values() if c.unit and c.unit.level == UnitLevel.PROVINCE]
+    ministries = [
+        c
+        for c in cards.values()
+        if c.unit and c.unit.level == UnitLevel.CENTRAL and c.unit.kind in MINISTRY_KINDS
+    ]
+    return Overview(card=national, provinces=ranked(provinces), ministries=ranked(ministries))
+
+
+def league_table(*, level: str, plan: Plan | None = None, today: date | None = None) -> list[Scorecard]:
+    """One scorecard per province (with its communes) or per ministry, the same numbers for
+    everyone, best green share first."""
+    overview = national_overview(plan=plan, today=today)
+    return overview.provinces if level == UnitLevel.PROVINCE else overview.ministries
 
 
 @dataclass(frozen=True)
@@ -233,14 +268,25 @@ class AttentionItem:
 def attention_list(
     *, within: Unit, plan: Plan | None = None, today: date | None = None, limit: int = 50
 ) -> list[AttentionItem]:
-    """Overdue and at-risk assignments, red first, naming the unit and its leaders."""
-    queryset = (
-        with_status(scoped_assignments(within=within, plan=plan), today)
-        .filter(status_code__in=(Status.OVERDUE, Status.AT_RISK))
-        .select_related("unit", "task", "task__plan")
-        .order_by(Case(When(colour_code="red", then=0), default=1), "task__deadline_on", "unit__path")[:limit]
+    """Overdue and at-risk assignments, red first, then by deadline, naming the unit and its
+    leaders. The colour rules are applied as plain column filters (the same rules as
+    `status.annotate_status`), so the database evaluates the full status only for the rows
+    it returns, not for every assignment of the nation."""
+    today = today or timezone.localdate()
+    base = scoped_assignments(within=within, plan=plan).filter(
+        Q(completed_on__isnull=True) | Q(disputed=True)
     )
-    rows = list(queryset)
+    red = Q(task__deadline_on__lt=today) | Q(disputed=True) | Q(silent_from__lte=today)
+    amber = Q(late_from__lte=today) | Q(behind_from__lte=today) | Q(near_deadline_from__lte=today)
+    ordering = (F("task__deadline_on").asc(nulls_last=True), "unit__path", "pk")
+    related = ("unit", "task", "task__plan")
+    rows = list(with_status(base.filter(red), today).select_related(*related).order_by(*ordering)[:limit])
+    if len(rows) < limit:
+        rows += list(
+            with_status(base.filter(amber).exclude(red), today)
+            .select_related(*related)
+            .order_by(*ordering)[: limit - len(rows)]
+        )
     leaders: dict[int, list[str]] = defaultdict(list)
     for unit_id, name, username in RoleAssignment.objects.filter(
         unit_id__in={a.unit_id for a in rows}, role=Role.LEADER

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from thuocdo.audit.models import AuditChainHead
 from thuocdo.core.errors import AppError, NotFound
-from thuocdo.units.models import Unit, UnitLevel
+from thuocdo.units.models import Unit
 from thuocdo.units.selectors import unit_ancestors, unit_get, unit_root
 
 from . import selectors, services
@@ -36,18 +36,18 @@ def _plan_from(request: HttpRequest) -> Any:
 
 
 def _dashboard_context(unit: Unit, plan: Any) -> dict[str, Any]:
-    card = selectors.unit_scorecard(unit=unit, plan=plan)
     context: dict[str, Any] = {
         "unit": unit,
         "plan": plan,
-        "card": card,
         "attention": selectors.attention_list(within=unit, plan=plan, limit=25),
         "trend": selectors.progress_over_time(within=unit, plan=plan),
         "plans": selectors.plan_list(),
     }
     if unit.depth == 0:
-        context["provinces"] = selectors.league_table(level=UnitLevel.PROVINCE, plan=plan)
-        context["ministries"] = selectors.league_table(level=UnitLevel.CENTRAL, plan=plan)
+        overview = selectors.national_overview(plan=plan)
+        context.update(card=overview.card, provinces=overview.provinces, ministries=overview.ministries)
+    else:
+        context["card"] = selectors.unit_scorecard(unit=unit, plan=plan)
     return context
 
 
@@ -299,13 +299,14 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 def league(request: HttpRequest) -> HttpResponse:
     plan = _plan_from(request)
+    overview = selectors.national_overview(plan=plan)
     return render(
         request,
         "delivery/league.html",
         {
             "plan": plan,
             "plans": selectors.plan_list(),
-            "provinces": selectors.league_table(level=UnitLevel.PROVINCE, plan=plan),
-            "ministries": selectors.league_table(level=UnitLevel.CENTRAL, plan=plan),
+            "provinces": overview.provinces,
+            "ministries": overview.ministries,
         },
     )

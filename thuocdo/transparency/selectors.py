@@ -24,7 +24,7 @@ from thuocdo.delivery.demo import simulation_present
 from thuocdo.delivery.models import Assignment, Colour, Indicator, Plan, Report, Task
 from thuocdo.delivery.selectors import (
     _status_counts,  # the internal dashboards' own counting, so both agree
-    league_table,
+    national_overview,
     plan_get,
     scoped_assignments,
     unit_scorecard,
@@ -143,11 +143,12 @@ def public_plan_get(*, plan_id: int, scored: bool = True, today: date | None = N
 
 def public_overview(*, today: date | None = None) -> Overview:
     """The national scorecard, the plans, and the league tables of provinces and ministries."""
+    nation = national_overview(today=today)  # one pass over all assignments
     return Overview(
-        national=unit_scorecard(unit=unit_root(), today=today),
+        national=nation.card,
         plans=public_plan_list(today=today),
-        provinces=league_table(level=UnitLevel.PROVINCE, today=today),
-        ministries=league_table(level=UnitLevel.CENTRAL, today=today),
+        provinces=nation.provinces,
+        ministries=nation.ministries,
         attention=public_attention_list(today=today),
     )
 

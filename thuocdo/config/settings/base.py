@@ -101,6 +101,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # Dashboards group hundreds of thousands of rows: let PostgreSQL hash them in memory.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c work_mem={os.environ.get('DB_WORK_MEM', '32MB')}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
