@@ -189,6 +189,7 @@ class Assignment(models.Model):
     disputed = models.BooleanField(_("kết quả bị bác bỏ khi kiểm tra"), default=False)
     # The first day each time-dependent status rule applies (delivery/status.py), derived
     # from the facts above whenever they change, so status is a comparison with today.
+    deadline_on = models.DateField(null=True, blank=True, editable=False)  # the task's, copied for indexing
     late_from = models.DateField(null=True, blank=True, editable=False)
     silent_from = models.DateField(null=True, blank=True, editable=False)
     behind_from = models.DateField(null=True, blank=True, editable=False)
@@ -201,7 +202,10 @@ class Assignment(models.Model):
             models.UniqueConstraint(fields=["task", "unit"], name="assignment_task_unit_unique"),
             models.CheckConstraint(condition=Q(progress__lte=100), name="assignment_progress_le_100"),
         ]
-        indexes = [models.Index(fields=["unit", "task"], name="assignment_unit_task_idx")]
+        indexes = [
+            models.Index(fields=["unit", "task"], name="assignment_unit_task_idx"),
+            models.Index(fields=["deadline_on", "id"], name="assignment_deadline_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task.code} @ {self.unit.code}"

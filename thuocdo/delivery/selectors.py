@@ -276,9 +276,9 @@ def attention_list(
     base = scoped_assignments(within=within, plan=plan).filter(
         Q(completed_on__isnull=True) | Q(disputed=True)
     )
-    red = Q(task__deadline_on__lt=today) | Q(disputed=True) | Q(silent_from__lte=today)
+    red = Q(deadline_on__lt=today) | Q(disputed=True) | Q(silent_from__lte=today)
     amber = Q(late_from__lte=today) | Q(behind_from__lte=today) | Q(near_deadline_from__lte=today)
-    ordering = (F("task__deadline_on").asc(nulls_last=True), "unit__path", "pk")
+    ordering = (F("deadline_on").asc(nulls_last=True), "pk")  # walks assignment_deadline_idx
     related = ("unit", "task", "task__plan")
     rows = list(with_status(base.filter(red), today).select_related(*related).order_by(*ordering)[:limit])
     if len(rows) < limit:

@@ -66,7 +66,7 @@ EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".ods": (b"PK\x03\x04",),
 }
 BIG_JUMP_POINTS = 40
-THRESHOLD_FIELDS = ["late_from", "silent_from", "behind_from", "near_deadline_from"]
+THRESHOLD_FIELDS = ["deadline_on", "late_from", "silent_from", "behind_from", "near_deadline_from"]
 COUNTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)  # reports that count toward progress
 RANDOM_SAMPLE_PERCENT = 5
 MINISTRY_KINDS = ("ministry", "ministry_level_agency")
@@ -795,6 +795,7 @@ def assignment_set_thresholds(
             has_reports=assignment.reports_submitted > 0,
         )
     )
+    assignment.deadline_on = task.deadline_on
     assignment.late_from, assignment.silent_from = thresholds.late_from, thresholds.silent_from
     assignment.behind_from, assignment.near_deadline_from = (
         thresholds.behind_from,

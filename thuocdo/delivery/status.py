@@ -183,11 +183,11 @@ def annotate_status(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
     """Annotate assignments with `status_code`, `colour_code`, `reason_code` and `timely`
     (1 when no due period is missed), from the stored thresholds and today."""
     completed = Q(completed_on__isnull=False, disputed=False)
-    on_time = Q(task__deadline_on__isnull=True) | Q(completed_on__lte=F("task__deadline_on"))
+    on_time = Q(deadline_on__isnull=True) | Q(completed_on__lte=F("deadline_on"))
     rules: list[tuple[Q, str, str, str]] = [
         (completed & on_time, Status.DONE_ON_TIME, "green", ""),
         (completed, Status.DONE_LATE, "amber", ""),
-        (Q(task__deadline_on__lt=today), Status.OVERDUE, "red", ""),
+        (Q(deadline_on__lt=today), Status.OVERDUE, "red", ""),
         (Q(disputed=True), Status.AT_RISK, "red", Reason.DISPUTED),
         (Q(silent_from__lte=today), Status.AT_RISK, "red", Reason.SILENT),
         (Q(late_from__lte=today), Status.AT_RISK, "amber", Reason.LATE),
