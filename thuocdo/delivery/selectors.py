@@ -25,7 +25,7 @@ from .models import (
     VerificationStatus,
 )
 from .permissions import assignment_policy, report_policy, verification_policy
-from .status import annotate_status
+from .status import RULE_OUTCOMES, annotate_rule, annotate_status
 
 COUNTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 MINISTRY_KINDS = ("ministry", "ministry_level_agency")
@@ -64,24 +64,28 @@ COUNT_FIELDS = (
 )
 
 
-def _status_counts(queryset: QuerySet[Any], *group_by: str) -> dict[Any, dict[str, Any]]:
-    """Count assignments by colour and status, per group. The status expression is
-    evaluated once per row (GROUP BY on it); the few resulting groups are summed here."""
+def _status_counts(
+    queryset: QuerySet[Any], *group_by: str, today: date | None = None
+) -> dict[Any, dict[str, Any]]:
+    """Count assignments by colour and status, per group. The database evaluates one integer
+    rule number per row and groups on it; the few resulting groups are summed here."""
     rows = (
-        queryset.values(*group_by, "status_code", "colour_code", "timely").annotate(n=Count("pk")).order_by()
+        annotate_rule(queryset, today or timezone.localdate())
+        .values_list(*group_by, "rule", "timely")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    width = len(group_by)
     result: dict[Any, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0))
     for row in rows:
-        key = (
-            tuple(row[name] for name in group_by)
-            if len(group_by) > 1
-            else (row[group_by[0]] if group_by else None)
-        )
-        counts, n = result[key], row["n"]
+        key = row[:width] if width > 1 else (row[0] if width else None)
+        rule, timely, n = row[width], row[width + 1], row[width + 2]
+        status, colour, _reason = RULE_OUTCOMES[rule]
+        counts = result[key]
         counts["total"] += n
-        counts[row["colour_code"]] += n
-        counts[row["status_code"]] += n
-        if row["timely"]:
+        counts[colour] += n
+        counts[status] += n
+        if timely:
             counts["timely"] += n
     return result
 
@@ -134,32 +138,29 @@ class Scorecard:
 
 
 def unit_scorecard(*, unit: Unit, plan: Plan | None = None, today: date | None = None) -> Scorecard:
+    """A unit's scorecard over its subtree: one grouped pass (counts per unit), summed here."""
     if unit.depth == 0:
         return national_overview(plan=plan, today=today).card
-    assignments = with_status(scoped_assignments(within=unit, plan=plan), today)
-    card = Scorecard(unit=unit, **_status_counts(assignments).get(None, dict.fromkeys(COUNT_FIELDS, 0)))
-    verifications = Verification.objects.filter(
-        report__assignment__in=scoped_assignments(within=unit, plan=plan)
+    assignments = scoped_assignments(within=unit, plan=plan)
+    by_unit = _status_counts(assignments, "unit_id", today=today)
+    card = Scorecard(unit=unit)
+    commune_ids = (
+        set(Unit.objects.filter(pk__in=by_unit, level=UnitLevel.COMMUNE).values_list("pk", flat=True))
+        if unit.level != UnitLevel.COMMUNE
+        else set()
     )
-    counts = verifications.aggregate(
+    for unit_id, counts in by_unit.items():
+        for name, value in counts.items():
+            setattr(card, name, getattr(card, name) + value)
+        if unit_id in commune_ids:
+            card.communes_with_tasks += 1
+            card.communes_fully_green += counts["green"] == counts["total"]
+    verifications = Verification.objects.filter(report__assignment__in=assignments).aggregate(
         confirmed=Count("pk", filter=Q(status=VerificationStatus.CONFIRMED)),
         disputed=Count("pk", filter=Q(status=VerificationStatus.DISPUTED)),
     )
-    card.confirmed, card.disputed = counts["confirmed"], counts["disputed"]
-    if unit.level != UnitLevel.COMMUNE:
-        communes = _commune_greenness(assignments.filter(unit__level=UnitLevel.COMMUNE))
-        card.communes_with_tasks = len(communes)
-        card.communes_fully_green = sum(1 for non_green in communes.values() if non_green == 0)
+    card.confirmed, card.disputed = verifications["confirmed"], verifications["disputed"]
     return card
-
-
-def _commune_greenness(assignments: QuerySet[Assignment]) -> dict[int, int]:
-    rows = (
-        assignments.values("unit_id")
-        .annotate(non_green=Count("pk", filter=~Q(colour_code="green")))
-        .order_by()
-    )
-    return {row["unit_id"]: row["non_green"] for row in rows}
 
 
 @dataclass
@@ -217,7 +218,7 @@ def _verification_counts_by_group(plan: Plan | None) -> dict[int, tuple[int, int
 def national_overview(*, plan: Plan | None = None, today: date | None = None) -> Overview:
     """National scorecard and league tables of provinces and ministries: one grouped query
     (status counts per unit), the rest summed here."""
-    by_unit = _status_counts(with_status(scoped_assignments(plan=plan), today), "unit_id")
+    by_unit = _status_counts(scoped_assignments(plan=plan), "unit_id", today=today)
     group_of, top_units, communes, root = _top_level_of_units()
     national = Scorecard(unit=root)
     cards = {pk: Scorecard(unit=unit) for pk, unit in top_units.items()}
@@ -395,5 +396,5 @@ def task_list(
 def task_colour_counts(
     *, tasks: list[Task], within: Unit | None = None, today: date | None = None
 ) -> dict[int, dict[str, int]]:
-    assignments = with_status(scoped_assignments(within=within).filter(task__in=tasks), today)
-    return dict(_status_counts(assignments, "task_id"))
+    assignments = scoped_assignments(within=within).filter(task__in=tasks)
+    return dict(_status_counts(assignments, "task_id", today=today))

@@ -179,12 +179,11 @@ def status_thresholds(facts: StatusFacts) -> StatusThresholds:
     return StatusThresholds(late_from, silent_from, behind_from, near)
 
 
-def annotate_status(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
-    """Annotate assignments with `status_code`, `colour_code`, `reason_code` and `timely`
-    (1 when no due period is missed), from the stored thresholds and today."""
+def _sql_rules(today: date) -> list[tuple[Q, str, str, str]]:
+    """The rules of `assignment_status`, in order, as (condition, status, colour, reason)."""
     completed = Q(completed_on__isnull=False, disputed=False)
     on_time = Q(deadline_on__isnull=True) | Q(completed_on__lte=F("deadline_on"))
-    rules: list[tuple[Q, str, str, str]] = [
+    return [
         (completed & on_time, Status.DONE_ON_TIME, "green", ""),
         (completed, Status.DONE_LATE, "amber", ""),
         (Q(deadline_on__lt=today), Status.OVERDUE, "red", ""),
@@ -195,6 +194,32 @@ def annotate_status(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
         (Q(near_deadline_from__lte=today), Status.AT_RISK, "amber", Reason.NEAR_DEADLINE),
         (Q(reports_submitted=0), Status.NOT_STARTED, "green", ""),
     ]
+
+
+# What the rule number of `annotate_rule` stands for; the last entry is "no rule matched".
+RULE_OUTCOMES = [(status, colour, reason) for _q, status, colour, reason in _sql_rules(date.today())] + [  # noqa: DTZ011 - labels only
+    (Status.ON_TRACK, "green", "")
+]
+
+
+def annotate_rule(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
+    """Annotate `rule`: the number of the first rule that applies (see RULE_OUTCOMES), and
+    `timely`. One integer expression per row: what counting statuses in bulk needs."""
+    rules = _sql_rules(today)
+    return queryset.annotate(
+        rule=Case(
+            *[When(condition, then=Value(index)) for index, (condition, *_rest) in enumerate(rules)],
+            default=Value(len(rules)),
+            output_field=IntegerField(),
+        ),
+        timely=Case(When(late_from__gt=today, then=Value(1)), default=Value(0), output_field=IntegerField()),
+    )
+
+
+def annotate_status(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
+    """Annotate assignments with `status_code`, `colour_code`, `reason_code` and `timely`
+    (1 when no due period is missed), from the stored thresholds and today."""
+    rules = _sql_rules(today)
 
     def case(position: int, default: str) -> Case:
         whens = [When(rule[0], then=Value(rule[position])) for rule in rules]

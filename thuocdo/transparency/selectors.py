@@ -63,7 +63,7 @@ def _cards_by(assignments: QuerySet[Assignment], key: str, today: date | None) -
     """A scorecard per value of `key`, counted by the delivery selectors' own grouping (so
     the colours are exactly the internal dashboards'), plus the average reported progress:
     two grouped queries, whatever the number of groups."""
-    counts = _status_counts(with_status(assignments, today), key)
+    counts = _status_counts(assignments, key, today=today)
     averages = {
         row[key]: row["average"]
         for row in assignments.values(key).annotate(average=Avg("progress")).order_by()

@@ -26,12 +26,14 @@ from thuocdo.delivery.status import (
     NEAR_DEADLINE_DAYS,
     NEAR_DEADLINE_PROGRESS,
     REPORT_GRACE_DAYS,
+    RULE_OUTCOMES,
     SILENT_PERIODS,
     TRAJECTORY_TOLERANCE,
     Reason,
     Status,
     StatusFacts,
     StatusResult,
+    annotate_rule,
     annotate_status,
     assignment_status,
     expected_progress,
@@ -446,7 +448,13 @@ def database_status(subject: StatusFacts, assigned_at: datetime, today: date) ->
 
     assignments_refresh_thresholds(assignments=[assignment])  # as the services do on every write
     annotated = annotate_status(Assignment.objects.filter(pk=assignment.pk), today)
-    return annotated.values_list("status_code", "colour_code", "reason_code").get()
+    outcome = annotated.values_list("status_code", "colour_code", "reason_code").get()
+    # The bulk form (one rule number per row, used by dashboards) must say the same.
+    rule = (
+        annotate_rule(Assignment.objects.filter(pk=assignment.pk), today).values_list("rule", flat=True).get()
+    )
+    assert RULE_OUTCOMES[rule] == outcome
+    return outcome
 
 
 def with_assignment_date(subject: StatusFacts, assigned_at: datetime) -> StatusFacts:
