@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Sum, When
 from django.utils import timezone
 
@@ -68,24 +70,36 @@ def _status_counts(
     queryset: QuerySet[Any], *group_by: str, today: date | None = None
 ) -> dict[Any, dict[str, Any]]:
     """Count assignments by colour and status, per group. The database evaluates one integer
-    rule number per row and groups on it; the few resulting groups are summed here."""
-    rows = (
+    rule number per row and groups on it; the resulting groups are summed here."""
+    grouped = (
         annotate_rule(queryset, today or timezone.localdate())
         .values_list(*group_by, "rule", "timely")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    # Tens of thousands of small integer rows at national scale: read them straight from the
+    # cursor (the ORM's own SQL and parameters), skipping per-value converters.
+    try:
+        sql, params = grouped.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (e.g. no tasks given)
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     width = len(group_by)
-    result: dict[Any, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0))
+    outcomes = [(status, colour) for status, colour, _reason in RULE_OUTCOMES]
+    result: dict[Any, dict[str, Any]] = {}
     for row in rows:
         key = row[:width] if width > 1 else (row[0] if width else None)
-        rule, timely, n = row[width], row[width + 1], row[width + 2]
-        status, colour, _reason = RULE_OUTCOMES[rule]
-        counts = result[key]
+        status, colour = outcomes[row[width]]
+        n = row[width + 2]
+        counts = result.get(key)
+        if counts is None:
+            counts = result[key] = dict.fromkeys(COUNT_FIELDS, 0)
         counts["total"] += n
         counts[colour] += n
         counts[status] += n
-        if timely:
+        if row[width + 1]:
             counts["timely"] += n
     return result
 
@@ -172,28 +186,35 @@ class Overview:
     ministries: list[Scorecard]
 
 
+UNIT_SUMMARY_FIELDS = (
+    "pk",
+    "code",
+    "name",
+    "short_name",
+    "path",
+    "depth",
+    "level",
+    "kind",
+    "latitude",
+    "longitude",
+)
+
+
 def _top_level_of_units() -> tuple[dict[int, int], dict[int, Unit], set[int], Unit | None]:
-    """unit id -> id of its province or central body; the top-level units; commune ids; the root."""
-    units = list(
-        Unit.objects.filter(depth__gte=0).only(
-            "id",
-            "code",
-            "name",
-            "short_name",
-            "path",
-            "depth",
-            "level",
-            "kind",
-            "is_active",
-            "latitude",
-            "longitude",
-        )
-    )
-    top = {u.code: u for u in units if u.depth == 1}
-    group_of = {u.pk: top[u.path.split("/")[1]].pk for u in units if u.path.split("/")[1] in top}
-    communes = {u.pk for u in units if u.level == UnitLevel.COMMUNE}
-    root = next((u for u in units if u.depth == 0), None)
-    return group_of, {u.pk: u for u in top.values()}, communes, root
+    """unit id -> id of its province or central body; the top-level units; commune ids; the
+    root. One query of tuples; Unit objects only for the few top-level units."""
+    rows = list(Unit.objects.values_list(*UNIT_SUMMARY_FIELDS))
+    top = {row[1]: Unit(**dict(zip(UNIT_SUMMARY_FIELDS, row, strict=True))) for row in rows if row[5] <= 1}
+    root = next((u for u in top.values() if u.depth == 0), None)
+    top_ids = {code: u.pk for code, u in top.items() if u.depth == 1}
+    group_of, communes = {}, set()
+    for pk, _code, _name, _short, path, depth, level, *_rest in rows:
+        group_id = top_ids.get(path.split("/")[1]) if depth >= 1 else None
+        if group_id is not None:
+            group_of[pk] = group_id
+        if level == UnitLevel.COMMUNE:
+            communes.add(pk)
+    return group_of, {u.pk: u for u in top.values() if u.depth == 1}, communes, root
 
 
 def _verification_counts_by_group(plan: Plan | None) -> dict[int, tuple[int, int]]:
@@ -220,19 +241,30 @@ def national_overview(*, plan: Plan | None = None, today: date | None = None) ->
     (status counts per unit), the rest summed here."""
     by_unit = _status_counts(scoped_assignments(plan=plan), "unit_id", today=today)
     group_of, top_units, communes, root = _top_level_of_units()
-    national = Scorecard(unit=root)
-    cards = {pk: Scorecard(unit=unit) for pk, unit in top_units.items()}
+    totals: dict[str, Any] = dict.fromkeys(COUNT_FIELDS, 0)
+    group_totals: dict[int, dict[str, Any]] = {pk: dict.fromkeys(COUNT_FIELDS, 0) for pk in top_units}
+    commune_counts: dict[int, list[int]] = {pk: [0, 0] for pk in top_units}  # with tasks, fully green
+    national_communes = [0, 0]
     for unit_id, counts in by_unit.items():
-        targets = [national]
-        if unit_id in group_of:
-            targets.append(cards[group_of[unit_id]])
-        for card in targets:
+        group_id = group_of.get(unit_id)
+        targets = [totals] if group_id is None else [totals, group_totals[group_id]]
+        for target in targets:
             for name, value in counts.items():
-                setattr(card, name, getattr(card, name) + value)
-            if unit_id in communes:
-                card.communes_with_tasks += 1
-                if counts["green"] == counts["total"]:
-                    card.communes_fully_green += 1
+                target[name] += value
+        if unit_id in communes:
+            fully_green = int(counts["green"] == counts["total"])
+            national_communes[0] += 1
+            national_communes[1] += fully_green
+            if group_id is not None:
+                commune_counts[group_id][0] += 1
+                commune_counts[group_id][1] += fully_green
+    national = Scorecard(unit=root, **totals)
+    national.communes_with_tasks, national.communes_fully_green = national_communes
+    cards = {}
+    for pk, unit in top_units.items():
+        card = Scorecard(unit=unit, **group_totals[pk])
+        card.communes_with_tasks, card.communes_fully_green = commune_counts[pk]
+        cards[pk] = card
     for group_id, (confirmed, disputed) in _verification_counts_by_group(plan).items():
         national.confirmed += confirmed
         national.disputed += disputed
