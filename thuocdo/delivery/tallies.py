@@ -31,6 +31,8 @@ def tally_add(*, plan_id: int, unit: Unit, period: date, reports: int, progress:
         return
     rows = ProgressTally.objects.filter(plan_id=plan_id, group_unit_id=group_id, period=period)
     if rows.update(reports=F("reports") + reports, progress_sum=F("progress_sum") + progress):
+        if reports < 0:
+            rows.filter(reports=0).delete()  # an emptied period is no row, as after a rebuild
         return
     try:
         with transaction.atomic():
