@@ -27,6 +27,7 @@ from .schemas import (
     CascadeOut,
     IndicatorIn,
     IndicatorOut,
+    IndicatorRollupOut,
     JudgementIn,
     JudgementOut,
     PlanDetailOut,
@@ -470,3 +471,34 @@ def league_table(request: HttpRequest, filters: Query[LeagueFilters]) -> object:
         level=LEAGUE_LEVELS[filters.level],
         plan=selectors.plan_get(plan_id=filters.plan) if filters.plan else None,
     )
+
+
+class RollupFilter(Schema):
+    within: str | None = None
+
+
+@router.get(
+    "/indicators/{indicator_id}/rollup",
+    response=IndicatorRollupOut,
+    auth=None,
+    summary="Giá trị tổng hợp của chỉ tiêu trên một cây đơn vị (công khai)",
+)
+def indicator_rollup(request: HttpRequest, indicator_id: int, filters: Query[RollupFilter]) -> object:
+    indicator = Indicator.objects.select_related("task").filter(pk=indicator_id).first()
+    if indicator is None:
+        raise NotFound()
+    result = selectors.indicator_rollup(
+        indicator=indicator, within=unit_get(code=filters.within) if filters.within else None
+    )
+    return {
+        "indicator_id": indicator.pk,
+        "key": indicator.key,
+        "name": indicator.name,
+        "unit_of_measure": indicator.unit_of_measure,
+        "rollup": indicator.rollup,
+        "target": indicator.target,
+        "value": result.value,
+        "units_reporting": result.units_reporting,
+        "units_assigned": result.units_assigned,
+        "meets_target": result.meets_target,
+    }

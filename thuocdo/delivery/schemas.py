@@ -315,3 +315,16 @@ class ScorecardOut(Schema):
     reporting_timeliness: float | None = Field(description="Tỷ lệ báo cáo đúng kỳ (%)")
     verification_factor: float | None = Field(description="Tỷ lệ kết quả được xác nhận khi kiểm tra (%)")
     communes_green_share: float | None = Field(description="Tỷ lệ xã có mọi nhiệm vụ xanh (%)")
+
+
+class IndicatorRollupOut(Schema):
+    indicator_id: int
+    key: str
+    name: str
+    unit_of_measure: str
+    rollup: str
+    target: Decimal
+    value: Decimal | None = Field(description="Giá trị tổng hợp theo cách tổng hợp đã khai báo")
+    units_reporting: int
+    units_assigned: int
+    meets_target: bool | None

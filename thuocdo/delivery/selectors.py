@@ -3,8 +3,9 @@ attention lists and trends. Everything is computed by the database at request ti
 the assignments' maintained facts — no batch job, no stale copy."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -18,6 +19,9 @@ from thuocdo.units.models import Unit, UnitLevel
 
 from .models import (
     Assignment,
+    DashboardPin,
+    Indicator,
+    IndicatorValue,
     Plan,
     ProgressTally,
     Report,
@@ -430,3 +434,78 @@ def task_colour_counts(
 ) -> dict[int, dict[str, int]]:
     assignments = scoped_assignments(within=within).filter(task__in=tasks)
     return dict(_status_counts(assignments, "task_id", today=today))
+
+
+@dataclass(frozen=True)
+class IndicatorRollup:
+    indicator: Indicator
+    value: Decimal | None
+    units_reporting: int
+    units_assigned: int
+    pin_id: int | None = None
+
+    @property
+    def meets_target(self) -> bool | None:
+        if self.value is None:
+            return None
+        if self.indicator.rollup == "share_meeting_target":
+            return self.value >= 100
+        if self.indicator.direction == "lower":
+            return self.value <= self.indicator.target
+        return self.value >= self.indicator.target
+
+
+def indicator_rollup(*, indicator: Indicator, within: Unit | None = None) -> IndicatorRollup:
+    """The indicator over a subtree, by its declared roll-up rule, from each assignment's
+    latest counted value (for the indicator's current version):
+    sum; mean; weighted mean (by assignment weight); share of units meeting the target."""
+    assignments = scoped_assignments(within=within, task=indicator.task)
+    latest: dict[int, tuple[Decimal, Decimal]] = {}
+    rows = (
+        IndicatorValue.objects.filter(
+            indicator=indicator,
+            report__is_current=True,
+            report__status__in=COUNTED,
+            report__assignment__in=assignments,
+        )
+        .order_by("report__period")
+        .values_list("report__assignment_id", "value", "report__assignment__weight")
+    )
+    for assignment_id, value, weight in rows.iterator(chunk_size=5000):
+        latest[assignment_id] = (value, weight)  # ordered by period: the last one wins
+    values = list(latest.values())
+    result: Decimal | None = None
+    if values:
+        numbers = [v for v, _w in values]
+        if indicator.rollup == "sum":
+            result = sum(numbers, Decimal(0))
+        elif indicator.rollup == "mean":
+            result = sum(numbers, Decimal(0)) / len(numbers)
+        elif indicator.rollup == "weighted_mean":
+            total_weight = sum((w for _v, w in values), Decimal(0))
+            result = sum((v * w for v, w in values), Decimal(0)) / total_weight if total_weight else None
+        else:
+            meeting = [
+                v <= indicator.target if indicator.direction == "lower" else v >= indicator.target
+                for v in numbers
+            ]
+            result = Decimal(100) * sum(meeting) / len(meeting)
+    return IndicatorRollup(indicator, result, len(values), assignments.count())
+
+
+def dashboard_pins(*, unit: Unit) -> list[IndicatorRollup]:
+    """The indicators a unit pinned on its dashboard, rolled up over its subtree."""
+    pins = DashboardPin.objects.filter(unit=unit, indicator__isnull=False).select_related("indicator__task")
+    return [
+        replace(indicator_rollup(indicator=pin.indicator, within=unit), pin_id=pin.pk)
+        for pin in pins
+        if pin.indicator
+    ]
+
+
+def pinnable_indicators() -> QuerySet[Indicator]:
+    return (
+        Indicator.objects.filter(is_current=True)
+        .select_related("task", "task__plan")
+        .order_by("task__plan", "task__code", "key")
+    )

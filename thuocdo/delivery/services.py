@@ -28,6 +28,7 @@ from .models import (
     AssignmentRole,
     CascadeGroup,
     Colour,
+    DashboardPin,
     DeadlineKind,
     Evidence,
     Indicator,
@@ -966,3 +967,35 @@ def units_of(codes: Iterable[str]) -> list[Unit]:
             fields={"units": [_("Không có đơn vị mã %(codes)s.") % {"codes": ", ".join(missing)}]}
         )
     return [found[c] for c in codes]
+
+
+def dashboard_pin_add(*, actor: Any, unit: Unit, indicator: Indicator) -> DashboardPin:
+    """A unit's leaders and administrators choose what its dashboard shows first."""
+    assignment_policy.require(actor, "review", unit=unit)
+    existing = DashboardPin.objects.filter(unit=unit, indicator=indicator).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        pin = DashboardPin.objects.create(
+            unit=unit,
+            indicator=indicator,
+            pinned_by=actor,
+            order=DashboardPin.objects.filter(unit=unit).count(),
+        )
+        audit_record(
+            actor=actor, action=AuditAction.CREATE, obj=pin, unit=unit, after={"indicator": indicator.pk}
+        )
+    return pin
+
+
+def dashboard_pin_remove(*, actor: Any, pin: DashboardPin) -> None:
+    assignment_policy.require(actor, "review", unit=pin.unit)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=pin,
+            unit=pin.unit,
+            before={"indicator": pin.indicator_id},
+        )
+        pin.delete()

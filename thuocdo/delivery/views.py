@@ -23,7 +23,7 @@ from thuocdo.units.selectors import unit_ancestors, unit_get, unit_root
 
 from . import selectors, services
 from .forms import JudgementForm, ReportForm, ReviewForm, VerificationForm
-from .models import Evidence, Report, Verification
+from .models import DashboardPin, Evidence, Indicator, Report, Verification
 from .permissions import assignment_policy, report_policy, verification_policy
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def _dashboard_context(unit: Unit, plan: Any) -> dict[str, Any]:
         "attention": selectors.attention_list(within=unit, plan=plan, limit=25),
         "trend": selectors.progress_over_time(within=unit, plan=plan),
         "plans": selectors.plan_list(),
+        "pins": selectors.dashboard_pins(unit=unit),
     }
     if unit.depth == 0:
         overview = selectors.national_overview(plan=plan)
@@ -57,6 +58,8 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     plan = _plan_from(request)
     context = _dashboard_context(unit, plan)
     context["ancestors"] = unit_ancestors(unit=unit)
+    if assignment_policy.user_may_in_unit(request.user, "review", unit):
+        context["pin_choices"] = selectors.pinnable_indicators()
     template = (
         "delivery/_dashboard_body.html" if request.headers.get("HX-Request") else "delivery/dashboard.html"
     )
@@ -310,3 +313,32 @@ def league(request: HttpRequest) -> HttpResponse:
             "ministries": overview.ministries,
         },
     )
+
+
+@login_required
+@require_POST
+def pin_add(request: HttpRequest, code: str) -> HttpResponse:
+    unit = unit_get(code=code)
+    indicator_id = request.POST.get("indicator", "")
+    indicator = (
+        Indicator.objects.filter(pk=int(indicator_id), is_current=True).first()
+        if indicator_id.isdigit()
+        else None
+    )
+    if indicator is None:
+        messages.error(request, _("Hãy chọn một chỉ tiêu."))
+    else:
+        services.dashboard_pin_add(actor=request.user, unit=unit, indicator=indicator)
+        messages.success(request, _("Đã ghim chỉ tiêu lên bảng điều hành."))
+    return redirect("delivery:unit_dashboard", code=unit.code)
+
+
+@login_required
+@require_POST
+def pin_remove(request: HttpRequest, pin_id: int) -> HttpResponse:
+    pin = DashboardPin.objects.select_related("unit").filter(pk=pin_id).first()
+    if pin is None:
+        raise NotFound()
+    services.dashboard_pin_remove(actor=request.user, pin=pin)
+    messages.success(request, _("Đã bỏ ghim."))
+    return redirect("delivery:unit_dashboard", code=pin.unit.code)
