@@ -58,3 +58,9 @@ def bar(part: Any, whole: Any) -> float:
         return round(100 * float(part) / float(whole), 2) if whole else 0.0
     except (TypeError, ValueError):
         return 0.0
+
+
+@register.filter
+def plus(value: Any, other: Any) -> float:
+    """Float addition (Django's `add` truncates floats to integers)."""
+    return round(float(value) + float(other), 2)

@@ -107,3 +107,13 @@ def test_roll_up_through_the_public_api(reported, client):
     assert Decimal(str(body["value"])) == Decimal(60)
     assert body["units_reporting"] == 3
     assert client.get("/api/v1/monitoring/indicators/999999/rollup").status_code == 404
+
+
+def test_status_bar_widths_are_valid_svg_numbers(reported, user_with_role, client):
+    import re
+
+    client.force_login(user_with_role(Role.LEADER, "01"))
+    page = client.get("/monitoring/units/01/").content.decode()
+    widths = re.findall(r'<rect[^>]*width="([^"]*)"', page)
+    assert widths
+    assert all(re.fullmatch(r"-?\d+(\.\d+)?", w) for w in widths), widths
