@@ -86,34 +86,10 @@ def error_of(response: Any) -> dict[str, Any]:
     return body
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Any) -> Any:
-    """Evidence files go to a fresh directory per test."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def officer(user_with_role: Callable[..., User]) -> User:
-    """An officer of Phường Ba Đình: reports for it."""
-    return user_with_role(Role.OFFICER, BA_DINH)
-
-
 @pytest.fixture
 def other_officer(user_with_role: Callable[..., User]) -> User:
     """An officer of Phường Hoàn Kiếm: may not report for Ba Đình."""
     return user_with_role(Role.OFFICER, HOAN_KIEM)
-
-
-@pytest.fixture
-def province_leader(user_with_role: Callable[..., User]) -> User:
-    """A leader of Hà Nội: reviews and judges its communes."""
-    return user_with_role(Role.LEADER, HANOI)
-
-
-@pytest.fixture
-def verifier(user_with_role: Callable[..., User]) -> User:
-    return user_with_role(Role.VERIFIER, ROOT)
 
 
 @pytest.fixture

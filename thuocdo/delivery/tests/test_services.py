@@ -115,30 +115,6 @@ class SizedUpload(SimpleUploadedFile):
         self.size = claimed_size
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Any) -> Any:
-    """Evidence files go to a fresh directory per test."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def officer(user_with_role: Callable[..., User]) -> User:
-    """An officer of Phường Ba Đình: reports for it."""
-    return user_with_role(Role.OFFICER, BA_DINH)
-
-
-@pytest.fixture
-def province_leader(user_with_role: Callable[..., User]) -> User:
-    """A leader of Hà Nội: reviews its communes' reports."""
-    return user_with_role(Role.LEADER, HANOI)
-
-
-@pytest.fixture
-def verifier(user_with_role: Callable[..., User]) -> User:
-    return user_with_role(Role.VERIFIER, ROOT)
-
-
 @pytest.fixture
 def root_task(task_factory: Any, unit_by_code: Callable[[str], Unit]) -> Task:
     """A task led by the root itself, so that no province, commune or ministry is assigned yet."""
