@@ -37,8 +37,8 @@ from thuocdo.delivery.models import Assignment, Plan
 from thuocdo.delivery.selectors import with_status
 
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "5"))
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "8"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "24"))
 SUBMIT_SECONDS = float(os.environ.get("BENCH_SUBMIT_SECONDS", "20"))
 TARGETS = {"dashboard_p95_ms": 300, "freshness_s": 1.0, "submissions_per_s": 200}
 
