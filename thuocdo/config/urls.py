@@ -5,6 +5,7 @@ from .api import api
 
 urlpatterns = [
     path("", include("thuocdo.core.urls")),
+    path("ops/calendar/", include("thuocdo.workdays.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("thuocdo.accounts.urls")),
     path("units/", include("thuocdo.units.urls")),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thuocdo.audit.permissions import audit_event_policy
 from thuocdo.delivery.permissions import assignment_policy, verification_policy
+from thuocdo.workdays.permissions import calendar_day_policy
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -26,6 +27,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.insert(2, ("verification", _("Kiểm tra"), reverse("delivery:verification_queue")))
         if audit_event_policy.user_may(user, "view"):
             items.append(("audit", _("Nhật ký"), reverse("audit:list")))
+        if calendar_day_policy.user_may_manage(user):
+            items.append(("workdays", _("Lịch làm việc"), reverse("workdays:index")))
         if user.is_staff:
             items.append(("jobs", _("Công việc nền"), reverse("core:jobs")))
             items.append(("admin", _("Quản trị"), reverse("admin:index")))

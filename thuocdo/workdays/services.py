@@ -89,7 +89,9 @@ def calendar_year_initialise(*, year: int, actor: Any = None) -> tuple[CalendarY
             )
             taken = set(CalendarDay.objects.filter(day__year=year).values_list("day", flat=True))
             CalendarDay.objects.bulk_create(
-                CalendarDay(day=item.day, is_working=item.is_working, name=item.name, source=DaySource.PACKAGE)
+                CalendarDay(
+                    day=item.day, is_working=item.is_working, name=item.name, source=DaySource.PACKAGE
+                )
                 for item in package_days
                 if item.day not in taken
             )
@@ -154,7 +156,9 @@ def calendar_day_set(*, actor: Any, day: date, is_working: bool, name: str) -> C
         ]
     if not is_working and weekend:
         errors["is_working"] = [
-            _("Thứ Bảy và Chủ nhật vốn là ngày nghỉ: ngày lễ rơi vào cuối tuần được nghỉ bù vào một ngày thường.")
+            _(
+                "Thứ Bảy và Chủ nhật vốn là ngày nghỉ: ngày lễ rơi vào cuối tuần được nghỉ bù vào một ngày thường."
+            )
         ]
     if errors:
         raise ValidationFailed(fields=errors)
@@ -191,7 +195,9 @@ def calendar_day_reset(*, actor: Any, day: date) -> None:
         year = _locked_year(day.year)
         current = CalendarDay.objects.filter(day=day).first()
         if current is None:
-            raise NotFound(_("Ngày %(day)s đang theo lệ thường, không có gì để bỏ.") % {"day": f"{day:%d/%m/%Y}"})
+            raise NotFound(
+                _("Ngày %(day)s đang theo lệ thường, không có gì để bỏ.") % {"day": f"{day:%d/%m/%Y}"}
+            )
         before = _day_state(current)
         audit_record(actor=actor, action=AuditAction.DELETE, obj=current, before=before)
         current.delete()

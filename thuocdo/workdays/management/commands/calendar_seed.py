@@ -24,6 +24,10 @@ class Command(BaseCommand):
         try:
             results = calendar_seed(years=years)
         except AppError as error:
-            raise CommandError("; ".join([str(error.message), *sum(error.fields.values(), [])])) from error
+            raise CommandError(
+                "; ".join([str(error.message), *(m for msgs in error.fields.values() for m in msgs)])
+            ) from error
         for year, created in results:
-            self.stdout.write(f"{year}: " + ("đã khởi tạo từ gói holidays" if created else "đã có, giữ nguyên"))
+            self.stdout.write(
+                f"{year}: " + ("đã khởi tạo từ gói holidays" if created else "đã có, giữ nguyên")
+            )
