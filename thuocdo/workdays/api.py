@@ -5,7 +5,7 @@ at the root (checked by the services). Thin: parse, call one service or selector
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from . import selectors, services
 from .models import CalendarDay
@@ -58,4 +58,4 @@ def calendar_day_set(request: HttpRequest, payload: CalendarDayIn) -> CalendarDa
 @router.delete("/days/{day}", response={204: None}, summary="Trả một ngày về lệ thường")
 def calendar_day_reset(request: HttpRequest, day: date) -> object:
     services.calendar_day_reset(actor=request.user, day=day)
-    return 204, None
+    return Status(204, None)

@@ -170,4 +170,6 @@ def test_month_grids_mark_days_off_and_make_up_days() -> None:
     assert cells[date(2026, 8, 22)].css_class == "day-makeup"
     assert cells[date(2026, 8, 23)].css_class == "day-weekend"
     assert cells[date(2026, 3, 9)].css_class == "day-working"
-    assert sum(grid.working_days for grid in grids) == working_days_between(date(2025, 12, 31), date(2026, 12, 31))
+    assert sum(grid.working_days for grid in grids) == working_days_between(
+        date(2025, 12, 31), date(2026, 12, 31)
+    )

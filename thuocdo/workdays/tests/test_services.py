@@ -56,7 +56,9 @@ def test_an_operator_edit_changes_a_deadline_and_is_audited(root_admin) -> None:
     # The Government gives one more day of Tết: Monday 23/02/2026.
     assert working_days_add(date(2026, 2, 12), 2) == date(2026, 2, 23)
     revision = CalendarYear.objects.get(year=2026).revision
-    item = calendar_day_set(actor=root_admin, day=date(2026, 2, 23), is_working=False, name="  Nghỉ Tết bổ sung ")
+    item = calendar_day_set(
+        actor=root_admin, day=date(2026, 2, 23), is_working=False, name="  Nghỉ Tết bổ sung "
+    )
     assert (item.name, item.source, item.updated_by) == ("Nghỉ Tết bổ sung", DaySource.OPERATOR, root_admin)
     assert working_days_add(date(2026, 2, 12), 2) == date(2026, 2, 24)
     year = CalendarYear.objects.get(year=2026)
@@ -64,7 +66,11 @@ def test_an_operator_edit_changes_a_deadline_and_is_audited(root_admin) -> None:
     assert year.edited_by == root_admin
     assert year.edited_at is not None
     event = AuditEvent.objects.latest("seq")
-    assert (event.action, event.actor, event.object_type) == (AuditAction.CREATE, root_admin, "workdays.calendarday")
+    assert (event.action, event.actor, event.object_type) == (
+        AuditAction.CREATE,
+        root_admin,
+        "workdays.calendarday",
+    )
 
     calendar_day_reset(actor=root_admin, day=date(2026, 2, 23))
     assert working_days_add(date(2026, 2, 12), 2) == date(2026, 2, 23)
@@ -72,7 +78,9 @@ def test_an_operator_edit_changes_a_deadline_and_is_audited(root_admin) -> None:
 
 
 def test_renaming_a_seeded_day_makes_it_the_operators(root_admin) -> None:
-    calendar_day_set(actor=root_admin, day=date(2026, 2, 16), is_working=False, name="Nghỉ Tết (27 tháng Chạp)")
+    calendar_day_set(
+        actor=root_admin, day=date(2026, 2, 16), is_working=False, name="Nghỉ Tết (27 tháng Chạp)"
+    )
     item = CalendarDay.objects.get(day=date(2026, 2, 16))
     assert (item.source, item.name) == (DaySource.OPERATOR, "Nghỉ Tết (27 tháng Chạp)")
     event = AuditEvent.objects.latest("seq")
@@ -166,4 +174,6 @@ def test_the_command_defaults_to_last_this_and_the_next_two_years(capsys) -> Non
 
     call_command("calendar_seed")
     this_year = timezone.localdate().year
-    assert set(range(this_year - 1, this_year + 3)) <= set(CalendarYear.objects.values_list("year", flat=True))
+    assert set(range(this_year - 1, this_year + 3)) <= set(
+        CalendarYear.objects.values_list("year", flat=True)
+    )
