@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thuocdo.audit.permissions import audit_event_policy
 from thuocdo.delivery.permissions import assignment_policy, verification_policy
+from thuocdo.notifications.permissions import email_delivery_policy
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -26,6 +27,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.insert(2, ("verification", _("Kiểm tra"), reverse("delivery:verification_queue")))
         if audit_event_policy.user_may(user, "view"):
             items.append(("audit", _("Nhật ký"), reverse("audit:list")))
+        if email_delivery_policy.user_may(user, "view"):
+            items.append(("notifications", _("Thư thông báo"), reverse("notifications:deliveries")))
         if user.is_staff:
             items.append(("jobs", _("Công việc nền"), reverse("core:jobs")))
             items.append(("admin", _("Quản trị"), reverse("admin:index")))
