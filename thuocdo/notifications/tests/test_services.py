@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone, translation
 
 from thuocdo.accounts.models import Role, User
 from thuocdo.audit.models import AuditAction, AuditEvent
@@ -224,7 +226,6 @@ def test_mark_read_and_mark_all_read(user_factory: Any, notification_factory: An
 
 
 def test_email_render_reads_the_event_template_in_vietnamese(settings: Any) -> None:
-    from django.utils import timezone, translation
 
     with translation.override("en"):
         rendered = email_render(event="test_email", context={"sent_at": timezone.now()})
@@ -232,3 +233,13 @@ def test_email_render_reads_the_event_template_in_vietnamese(settings: Any) -> N
     assert "cấu hình gửi thư (SMTP) đã hoạt động" in rendered.body
     with pytest.raises(ValidationFailed):
         email_render(event="../base", context={})
+
+
+def test_the_test_email_command_sends_through_the_same_path(django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_test_email", "vanhanh@example.vn")
+    delivery = EmailDelivery.objects.get(event="test_email")
+    assert delivery.status == DeliveryStatus.SENT
+    assert mail.outbox[0].subject == "Thư thử nghiệm từ Thước Đo"
+    with pytest.raises(CommandError):
+        call_command("send_test_email", "khong-hop-le")

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.template import Context, Template
+from django.test import Client, RequestFactory
 
 from thuocdo.accounts.models import Role, User
 from thuocdo.audit.models import AuditAction, AuditEvent
@@ -42,8 +43,6 @@ def test_my_notifications_and_the_bell(client: Client, user_factory: Any, notifi
 def test_the_bell_costs_one_query(
     client: Client, user_factory: Any, notification_factory: Any, django_assert_num_queries: Any
 ) -> None:
-    from django.template import Context, Template
-    from django.test import RequestFactory
 
     user = user_factory()
     notification_factory(user=user)
