@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", include("thuocdo.audit.urls")),
     path("monitoring/", include("thuocdo.delivery.urls")),
     path("public/", include("thuocdo.transparency.urls")),
+    path("", include("thuocdo.notifications.urls")),  # /notifications/ and /ops/notifications/
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

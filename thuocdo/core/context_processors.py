@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from thuocdo.audit.permissions import audit_event_policy
 from thuocdo.delivery.permissions import assignment_policy, verification_policy
 from thuocdo.workdays.permissions import calendar_day_policy
+from thuocdo.notifications.permissions import email_delivery_policy
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -29,6 +30,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("audit", _("Nhật ký"), reverse("audit:list")))
         if calendar_day_policy.user_may_manage(user):
             items.append(("workdays", _("Lịch làm việc"), reverse("workdays:index")))
+        if email_delivery_policy.user_may(user, "view"):
+            items.append(("notifications", _("Thư thông báo"), reverse("notifications:deliveries")))
         if user.is_staff:
             items.append(("jobs", _("Công việc nền"), reverse("core:jobs")))
             items.append(("admin", _("Quản trị"), reverse("admin:index")))

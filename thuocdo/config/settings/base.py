@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "thuocdo.delivery",
     "thuocdo.transparency",
     "thuocdo.workdays",
+    "thuocdo.notifications",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Thước Đo <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # a hung SMTP server must not hold a worker
+# The public address of the site: links in emails are made absolute with it.
+THUOCDO_SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # Background jobs: one mechanism (Django's tasks API). The database backend needs nothing
 # beyond the app's own database; TASKS_BACKEND=rq switches to Redis (see docs/decisions).

@@ -1,0 +1,114 @@
+"""Reads: who should be told (recipients), a person's notifications, and the deliveries an
+operator may see."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from thuocdo.accounts.models import Role, User
+from thuocdo.core.errors import NotFound, ValidationFailed
+from thuocdo.units.models import Unit
+
+from .models import DeliveryStatus, EmailDelivery, Notification
+from .permissions import email_delivery_policy, notification_policy
+
+
+def _role_list(roles: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(roles))
+    unknown = [role for role in wanted if role not in Role.values]
+    if unknown:
+        raise ValidationFailed(fields={"roles": [_("Vai trò không tồn tại: %s") % ", ".join(unknown)]})
+    return wanted
+
+
+def unit_recipients(*, unit: Unit, roles: Iterable[str]) -> list[User]:
+    """Active people holding any of `roles` in exactly this unit (not above, not below).
+    A unit that is no longer active has no recipients: its roles grant nothing."""
+    wanted = _role_list(roles)
+    if not wanted or not unit.is_active:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_assignments__unit=unit,
+            role_assignments__role__in=wanted,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def standing_office_recipients(*, roles: Iterable[str]) -> list[User]:
+    """Active people holding any of `roles` at the root unit (depth 0): the Standing Office."""
+    wanted = _role_list(roles)
+    if not wanted:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_assignments__unit__depth=0,
+            role_assignments__unit__is_active=True,
+            role_assignments__role__in=wanted,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def notification_list(*, actor: Any, unread_only: bool = False) -> QuerySet[Notification]:
+    """The actor's own notifications, newest first."""
+    queryset = notification_policy.visible(actor)
+    if unread_only:
+        queryset = queryset.filter(read_at__isnull=True)
+    return queryset.order_by("-created_at", "-id")
+
+
+def notification_get(*, actor: Any, notification_id: int) -> Notification:
+    """One of the actor's notifications; someone else's is simply not found."""
+    notification = notification_policy.visible(actor).filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound()
+    return notification
+
+
+def notification_unread_count(*, actor: Any) -> int:
+    """How many unread notifications the actor has: one COUNT on an index."""
+    if not getattr(actor, "is_authenticated", False):
+        return 0
+    return notification_policy.visible(actor).filter(read_at__isnull=True).count()
+
+
+def email_delivery_list(
+    *, actor: Any, status: str | None = None, event: str | None = None
+) -> QuerySet[EmailDelivery]:
+    """Deliveries the actor may see as an operator: failed first, then pending, then sent,
+    newest first within each."""
+    queryset = email_delivery_policy.visible(actor, EmailDelivery.objects.select_related("unit", "user"))
+    if status:
+        queryset = queryset.filter(status=status)
+    if event:
+        queryset = queryset.filter(event=event)
+    return queryset.annotate(
+        status_order=Case(
+            When(status=DeliveryStatus.FAILED, then=Value(0)),
+            When(status=DeliveryStatus.PENDING, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("status_order", "-created_at", "-id")
+
+
+def email_delivery_get(*, actor: Any, delivery_id: int) -> EmailDelivery:
+    delivery = email_delivery_list(actor=actor).filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound()
+    return delivery
+
+
+def email_delivery_events(*, actor: Any) -> list[str]:
+    """The event codes among the deliveries the actor may see (for the filter)."""
+    return list(
+        email_delivery_policy.visible(actor).order_by("event").values_list("event", flat=True).distinct()
+    )

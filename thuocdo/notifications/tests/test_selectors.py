@@ -1,0 +1,97 @@
+"""Recipients by role and unit; the operator's list, scoped and ordered failed first."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from thuocdo.accounts.models import Role, User
+from thuocdo.core.errors import NotFound, ValidationFailed
+from thuocdo.notifications.models import DeliveryStatus
+from thuocdo.notifications.selectors import (
+    email_delivery_events,
+    email_delivery_get,
+    email_delivery_list,
+    notification_get,
+    notification_list,
+    notification_unread_count,
+    standing_office_recipients,
+    unit_recipients,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unit_recipients_are_the_active_role_holders_of_exactly_that_unit(
+    user_with_role: Callable[..., User], role_factory: Any, hanoi: Any
+) -> None:
+    leader = user_with_role(Role.LEADER, "01")
+    officer = user_with_role(Role.OFFICER, "01")
+    both = user_with_role(Role.LEADER, "01")
+    role_factory(user=both, unit=hanoi, role=Role.ADMIN)
+    user_with_role(Role.LEADER, "00004")  # below Hà Nội
+    user_with_role(Role.LEADER, "BCDTW")  # above Hà Nội
+    user_with_role(Role.LEADER, "01", is_active=False)
+    assert unit_recipients(unit=hanoi, roles=[Role.LEADER]) == [leader, both]
+    assert unit_recipients(unit=hanoi, roles=[Role.LEADER, Role.ADMIN]) == [leader, both]
+    assert unit_recipients(unit=hanoi, roles=[Role.OFFICER]) == [officer]
+    assert unit_recipients(unit=hanoi, roles=[]) == []
+
+
+def test_an_inactive_unit_has_no_recipients(user_with_role: Callable[..., User], hanoi: Any) -> None:
+    user_with_role(Role.LEADER, "01")
+    hanoi.is_active = False
+    assert unit_recipients(unit=hanoi, roles=[Role.LEADER]) == []
+
+
+def test_standing_office_recipients_hold_the_role_at_the_root(user_with_role: Callable[..., User]) -> None:
+    office = user_with_role(Role.LEADER, "BCDTW")
+    user_with_role(Role.LEADER, "VPTW")  # a central body, depth 1
+    user_with_role(Role.OFFICER, "BCDTW")
+    assert standing_office_recipients(roles=[Role.LEADER]) == [office]
+
+
+def test_unknown_roles_are_refused(hanoi: Any) -> None:
+    with pytest.raises(ValidationFailed):
+        unit_recipients(unit=hanoi, roles=["leaders"])
+    with pytest.raises(ValidationFailed):
+        standing_office_recipients(roles=["chairman"])
+
+
+def test_notifications_are_personal(user_factory: Any, notification_factory: Any) -> None:
+    user, other = user_factory(), user_factory()
+    older = notification_factory(user=user)
+    newer = notification_factory(user=user)
+    theirs = notification_factory(user=other)
+    assert list(notification_list(actor=user)) == [newer, older]
+    assert notification_unread_count(actor=user) == 2
+    older.read_at = older.created_at
+    older.save()
+    assert list(notification_list(actor=user, unread_only=True)) == [newer]
+    assert notification_unread_count(actor=user) == 1
+    assert notification_get(actor=user, notification_id=newer.pk) == newer
+    with pytest.raises(NotFound):
+        notification_get(actor=user, notification_id=theirs.pk)
+
+
+def test_operators_see_failed_deliveries_first(root_admin: User, email_delivery_factory: Any) -> None:
+    sent = email_delivery_factory(status=DeliveryStatus.SENT)
+    failed = email_delivery_factory(status=DeliveryStatus.FAILED, event="initiative.reviewed")
+    pending = email_delivery_factory()
+    newer_sent = email_delivery_factory(status=DeliveryStatus.SENT)
+    assert list(email_delivery_list(actor=root_admin)) == [failed, pending, newer_sent, sent]
+    assert list(email_delivery_list(actor=root_admin, status=DeliveryStatus.SENT)) == [newer_sent, sent]
+    assert list(email_delivery_list(actor=root_admin, event="initiative.reviewed")) == [failed]
+    assert email_delivery_events(actor=root_admin) == ["feedback.received", "initiative.reviewed"]
+
+
+def test_operators_of_a_unit_see_its_subtree_only(
+    hanoi_admin: User, email_delivery_factory: Any, hanoi: Any, ba_dinh: Any, ho_chi_minh: Any
+) -> None:
+    in_hanoi = email_delivery_factory(unit=hanoi)
+    in_ba_dinh = email_delivery_factory(unit=ba_dinh)
+    email_delivery_factory(unit=ho_chi_minh)
+    no_unit = email_delivery_factory()
+    assert set(email_delivery_list(actor=hanoi_admin)) == {in_hanoi, in_ba_dinh}
+    with pytest.raises(NotFound):
+        email_delivery_get(actor=hanoi_admin, delivery_id=no_unit.pk)
