@@ -17,6 +17,7 @@ from thuocdo.accounts.api_auth import api_auth
 from thuocdo.audit.api import router as audit_router
 from thuocdo.core.errors import AppError, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from thuocdo.delivery.api import router as delivery_router
+from thuocdo.feedback.api import router as feedback_router
 from thuocdo.notifications.api import router as notifications_router
 from thuocdo.units.api import router as units_router
 from thuocdo.workdays.api import router as workdays_router
@@ -104,3 +105,4 @@ api.add_router("/audit", audit_router)
 api.add_router("/monitoring", delivery_router)
 api.add_router("/calendar", workdays_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/feedback", feedback_router)

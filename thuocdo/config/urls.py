@@ -13,6 +13,7 @@ urlpatterns = [
     path("monitoring/", include("thuocdo.delivery.urls")),
     path("public/", include("thuocdo.transparency.urls")),
     path("", include("thuocdo.notifications.urls")),  # /notifications/ and /ops/notifications/
+    path("feedback/", include("thuocdo.feedback.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from thuocdo.audit.permissions import audit_event_policy
 from thuocdo.delivery.permissions import assignment_policy, verification_policy
-from thuocdo.workdays.permissions import calendar_day_policy
 from thuocdo.notifications.permissions import email_delivery_policy
+from thuocdo.workdays.permissions import calendar_day_policy
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

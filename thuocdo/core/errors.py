@@ -60,3 +60,9 @@ class Conflict(AppError):
     code = "conflict"
     status = 409
     default_message = _("Xung đột với dữ liệu hiện có.")
+
+
+class RateLimited(AppError):
+    code = "rate_limited"
+    status = 429
+    default_message = _("Bạn gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng thử lại sau ít phút.")

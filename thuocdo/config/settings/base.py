@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "thuocdo.accounts",
     "thuocdo.audit",
     "thuocdo.delivery",
+    "thuocdo.feedback",
     "thuocdo.transparency",
     "thuocdo.workdays",
     "thuocdo.notifications",
@@ -238,3 +239,13 @@ LOGGING = {
     },
 }
 AXES_VERBOSE = False
+
+
+# Feedback desk: routing below this confidence goes to the Standing Office's triage queue.
+FEEDBACK_ROUTING_THRESHOLD = float(os.environ.get("FEEDBACK_ROUTING_THRESHOLD", "0.6"))
+# Intake rate limits (django-ratelimit syntax), per client address and per contact.
+FEEDBACK_RATE_PER_IP = os.environ.get("FEEDBACK_RATE_PER_IP", "30/h")
+FEEDBACK_RATE_PER_CONTACT = os.environ.get("FEEDBACK_RATE_PER_CONTACT", "10/h")
+# django-ratelimit wants a shared cache; the in-process cache is enough for one process
+# (development, tests). Production with several processes sets REDIS_URL.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

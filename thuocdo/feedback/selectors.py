@@ -1,0 +1,238 @@
+"""Reads of the feedback desk. Internal lists take the acting user and return only the
+cases their roles reach; public reads return only published, redacted facts."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from thuocdo.core.errors import NotFound
+from thuocdo.core.tracking import tracking_code_normalize
+from thuocdo.units.models import Unit
+
+from .models import OPEN_STATES, Case, CaseEvent, CaseState, Item, Topic
+from .permissions import case_policy
+
+AGEING_BUCKETS: list[tuple[str, int, int | None]] = [
+    ("0-5", 0, 5),
+    ("6-10", 6, 10),
+    ("11-15", 11, 15),
+    ("16-30", 16, 30),
+    (">30", 31, None),
+]
+
+
+def topic_list() -> QuerySet[Topic]:
+    return Topic.objects.filter(is_active=True).select_related("default_unit")
+
+
+def item_by_tracking_code(code: str) -> Item:
+    """The item a tracking code names (public: the code itself is the key)."""
+    normalized = tracking_code_normalize(code)
+    if normalized is None:
+        raise NotFound()
+    item = (
+        Item.objects.select_related("case", "case__unit", "case__merged_into", "topic", "province", "commune")
+        .filter(tracking_code=normalized)
+        .first()
+    )
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def case_list(
+    *,
+    user: Any,
+    unit: Unit | None = None,
+    state: str | None = None,
+    open_only: bool = False,
+    overdue_only: bool = False,
+    kind: str | None = None,
+    topic: str | None = None,
+    query: str = "",
+) -> QuerySet[Case]:
+    """Cases the user may see, newest first, filtered."""
+    cases = case_policy.visible(user, Case.objects.select_related("unit", "topic"))
+    if unit is not None:
+        cases = cases.filter(unit__path__startswith=unit.path)
+    if state:
+        cases = cases.filter(state=state)
+    if open_only:
+        cases = cases.filter(state__in=OPEN_STATES)
+    if overdue_only:
+        cases = cases.filter(state__in=OPEN_STATES, answer_due_at__lt=timezone.now())
+    if kind:
+        cases = cases.filter(kind=kind)
+    if topic:
+        cases = cases.filter(topic__code=topic)
+    if query:
+        from thuocdo.core.text import search_words  # noqa: PLC0415
+
+        for word in search_words(query):
+            cases = cases.filter(search_text__contains=word)
+    return cases.order_by("-received_at", "-pk")
+
+
+def case_get(*, user: Any, case_id: int) -> Case:
+    case = (
+        case_policy.visible(user, Case.objects.select_related("unit", "topic", "province", "commune"))
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def triage_queue(*, user: Any) -> QuerySet[Case]:
+    """Cases waiting for the Standing Office: nobody responsible yet."""
+    if not case_policy.is_standing_office(user, "triage"):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(state__in=[CaseState.RECEIVED, CaseState.TRIAGED], unit__isnull=True)
+        .select_related("topic", "suggested_unit", "province", "commune")
+        .order_by("received_at", "pk")
+    )
+
+
+def escalated_cases(*, user: Any) -> QuerySet[Case]:
+    """Overdue cases that were escalated, for the Standing Office and leaders above them."""
+    return (
+        case_policy.visible(user, Case.objects.select_related("unit", "topic"))
+        .filter(escalated_at__isnull=False)
+        .order_by("-escalated_at", "-pk")
+    )
+
+
+def case_history(*, case: Case, public_only: bool) -> QuerySet[CaseEvent]:
+    events = case.events.select_related("from_unit", "to_unit", "actor").order_by("at", "pk")
+    return events.filter(is_public=True) if public_only else events
+
+
+@dataclass(frozen=True)
+class Backlog:
+    unit: Unit
+    open_total: int
+    overdue: int
+    waiting_submitter: int
+    buckets: list[tuple[str, int]]
+
+
+def unit_backlog(*, user: Any, unit: Unit, now: datetime | None = None) -> Backlog:
+    """Open cases of a unit (and below) by age in days since receipt."""
+    now = now or timezone.now()
+    cases = case_policy.visible(user, Case.objects.all()).filter(
+        unit__path__startswith=unit.path, state__in=OPEN_STATES
+    )
+    aggregates: dict[str, Any] = {
+        "open_total": Count("pk"),
+        "overdue": Count("pk", filter=Q(answer_due_at__lt=now)),
+        "waiting": Count("pk", filter=Q(state=CaseState.WAITING_SUBMITTER)),
+    }
+    for label, low, high in AGEING_BUCKETS:
+        condition = Q(received_at__lte=now - timedelta(days=low))
+        if high is not None:
+            condition &= Q(received_at__gt=now - timedelta(days=high + 1))
+        aggregates[f"bucket_{label}"] = Count("pk", filter=condition)
+    row = cases.aggregate(**aggregates)
+    return Backlog(
+        unit=unit,
+        open_total=row["open_total"],
+        overdue=row["overdue"],
+        waiting_submitter=row["waiting"],
+        buckets=[(label, row[f"bucket_{label}"]) for label, _low, _high in AGEING_BUCKETS],
+    )
+
+
+def _unit_ref(unit: Unit | None) -> dict[str, str] | None:
+    return {"code": unit.code, "name": unit.name} if unit is not None else None
+
+
+def event_shapes(events: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": event.kind,
+            "kind_label": event.get_kind_display(),
+            "at": event.at,
+            "from_unit": _unit_ref(event.from_unit),
+            "to_unit": _unit_ref(event.to_unit),
+            "note": event.note,
+        }
+        for event in events
+    ]
+
+
+def tracking_shape(item: Item, *, now: datetime | None = None) -> dict[str, Any]:
+    """What the holder of a tracking code sees. A merged item shows the case it joined."""
+    from .services.handling import dispute_deadline  # noqa: PLC0415 - services import selectors
+
+    now = now or timezone.now()
+    case = item.case
+    answered = case.state in (CaseState.ANSWERED, CaseState.CLOSED)
+    limit = dispute_deadline(case) if answered else None
+    return {
+        "tracking_code": item.tracking_code,
+        "kind": item.kind,
+        "title": item.title,
+        "topic": item.topic.name,
+        "state": case.state,
+        "state_label": case.get_state_display(),
+        "unit": _unit_ref(case.unit),
+        "submitted_at": item.submitted_at,
+        "answer_due_at": case.answer_due_at,
+        "answered_at": case.answered_at,
+        "answer": case.answer if answered else "",
+        "reject_reason": case.get_reject_reason_display() if case.reject_reason else "",
+        "reject_note": case.reject_note if case.state == CaseState.REJECTED else "",
+        "merged_into_case": None,
+        "rating": item.rating,
+        "can_rate": answered,
+        "can_dispute": answered and item.disputed_at is None and (limit is None or now <= limit),
+        "history": event_shapes(case_history(case=case, public_only=True)),
+    }
+
+
+def case_shape(case: Case, *, with_detail: bool = False) -> dict[str, Any]:
+    shape: dict[str, Any] = {
+        "id": case.pk,
+        "kind": case.kind,
+        "title": case.title,
+        "topic": case.topic.name,
+        "state": case.state,
+        "unit": _unit_ref(case.unit),
+        "routing_method": case.routing_method,
+        "routing_confidence": case.routing_confidence,
+        "routing_reason": case.routing_reason,
+        "suggested_unit": _unit_ref(case.suggested_unit),
+        "received_at": case.received_at,
+        "answer_due_at": case.answer_due_at,
+        "transfer_due_at": case.transfer_due_at,
+        "answered_at": case.answered_at,
+        "answered_late": case.answered_late,
+        "escalated_at": case.escalated_at,
+        "is_published": case.is_published,
+        "item_count": getattr(case, "item_count", None) or case.items.count(),
+    }
+    if with_detail:
+        shape["answer"] = case.answer
+        shape["history"] = event_shapes(case_history(case=case, public_only=False))
+        # Items without contact data: contact is a separate, audited read.
+        shape["items"] = [
+            {
+                "id": item.pk,
+                "tracking_code": item.tracking_code,
+                "title": item.title,
+                "body": item.body,
+                "place_text": item.place_text,
+                "submitted_at": item.submitted_at,
+                "channel": item.channel,
+                "is_anonymous": item.is_anonymous,
+                "rating": item.rating,
+                "disputed_at": item.disputed_at,
+            }
+            for item in case.items.order_by("submitted_at")
+        ]
+    return shape
