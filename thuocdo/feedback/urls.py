@@ -21,6 +21,7 @@ urlpatterns = [
     path("desk/escalations/", views.escalations, name="escalations"),
     path("desk/backlog/", views.backlog, name="backlog"),
     path("desk/backlog/<str:code>/", views.backlog, name="backlog_unit"),
+    path("desk/settings/", views.desk_settings, name="settings"),
     path("desk/cases/<int:case_id>/", views.case_detail, name="case"),
     path("desk/cases/<int:case_id>/<str:action>/", views.case_action, name="case_action"),
     path("desk/items/<int:item_id>/contact/", views.item_contact, name="item_contact"),

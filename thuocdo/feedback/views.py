@@ -16,8 +16,9 @@ from thuocdo.core.errors import AppError, NotFound
 from thuocdo.units.models import Unit
 
 from . import selectors, services
-from .models import Case, CaseState, Item, Kind, RejectReason
+from .models import BlockedTerm, Case, CaseState, Item, Kind, KindSetting, RejectReason
 from .permissions import case_policy
+from .services import configuration
 
 PAGE_SIZE = 50
 
@@ -205,3 +206,43 @@ def item_contact(request: HttpRequest, item_id: int) -> HttpResponse:
         raise NotFound()
     contact = services.item_contact_view(actor=request.user, item=item)
     return render(request, "feedback/_contact.html", {"item": item, "contact": contact})
+
+
+@login_required
+def desk_settings(request: HttpRequest) -> HttpResponse:
+    """Deadlines and anonymity per kind, and the blocked-terms list (Standing Office)."""
+    if not case_policy.is_standing_office(request.user, "configure"):
+        case_policy.record_denial(request.user, "configure", None, None)
+        raise NotFound()
+    error: AppError | None = None
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("action") == "kind":
+                configuration.kind_setting_update(
+                    actor=request.user,
+                    kind=post.get("kind", ""),
+                    answer_working_days=post.get("answer_working_days"),
+                    transfer_working_days=post.get("transfer_working_days"),
+                    dispute_days=post.get("dispute_days"),
+                    allow_anonymous=post.get("allow_anonymous") == "on",
+                )
+            elif post.get("action") == "term_add":
+                configuration.blocked_term_add(actor=request.user, term=post.get("term", ""))
+            elif post.get("action") == "term_remove":
+                configuration.blocked_term_remove(actor=request.user, term_id=int(post.get("term_id") or 0))
+        except AppError as caught:
+            error = caught
+        else:
+            messages.success(request, _("Đã lưu."))
+            return redirect("feedback:settings")
+    for kind in Kind.values:
+        KindSetting.objects.get_or_create(kind=kind)
+    context = {
+        "settings_by_kind": KindSetting.objects.order_by("kind"),
+        "terms": BlockedTerm.objects.order_by("term"),
+        "error": error,
+        "error_details": [m for msgs in error.fields.values() for m in msgs] if error else [],
+        "is_standing_office": True,
+    }
+    return render(request, "feedback/settings.html", context, status=error.status if error else 200)

@@ -247,3 +247,14 @@ def test_contact_data_only_for_the_handling_unit_and_the_office_and_audited(
     for outsider in (hcm_officer, commune_officer):
         with pytest.raises(PermissionDenied):
             item_contact_view(actor=outsider, item=item)
+
+
+def test_the_sweep_command_runs_the_clock(submit: Callable[..., Item]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    submit()
+    out = StringIO()
+    call_command("feedback_sweep", "--schedule", stdout=out)
+    assert "báo cáo quá hạn: 0" in out.getvalue()
