@@ -17,6 +17,7 @@ from thuocdo.accounts.api_auth import api_auth
 from thuocdo.audit.api import router as audit_router
 from thuocdo.core.errors import AppError, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from thuocdo.delivery.api import router as delivery_router
+from thuocdo.initiatives.api import router as initiatives_router
 from thuocdo.units.api import router as units_router
 
 logger = logging.getLogger(__name__)
@@ -100,3 +101,4 @@ api.add_router("/units", units_router)
 api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/monitoring", delivery_router)
+api.add_router("/initiatives", initiatives_router)

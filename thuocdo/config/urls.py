@@ -11,6 +11,7 @@ urlpatterns = [
     path("audit/", include("thuocdo.audit.urls")),
     path("monitoring/", include("thuocdo.delivery.urls")),
     path("public/", include("thuocdo.transparency.urls")),
+    path("initiatives/", include("thuocdo.initiatives.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "thuocdo.audit",
     "thuocdo.delivery",
     "thuocdo.transparency",
+    "thuocdo.initiatives",
 ]
 
 MIDDLEWARE = [
