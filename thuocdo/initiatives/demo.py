@@ -26,7 +26,11 @@ from .models import Initiative, Outcome, Review
 OFFICE_USERNAME = "vanphong"
 EXPERT_USERNAMES = ("chuyengia", "chuyengia2")
 SECOND_EXPERT = DemoPerson(
-    "chuyengia2", "TS. Nguyễn Thu Trang", "Thành viên Hội đồng Tư vấn, chuyên gia công nghệ số", Role.EXPERT, "HDTV"
+    "chuyengia2",
+    "TS. Nguyễn Thu Trang",
+    "Thành viên Hội đồng Tư vấn, chuyên gia công nghệ số",
+    Role.EXPERT,
+    "HDTV",
 )
 
 
@@ -43,7 +47,9 @@ def demo_expert_seed() -> tuple[User, str]:
         user.email = f"{person.username}@demo.thuocdo.local"
         user.set_password(password)
         user.save()
-        RoleAssignment.objects.get_or_create(user=user, unit=unit_get(code=person.unit_code), role=person.role)
+        RoleAssignment.objects.get_or_create(
+            user=user, unit=unit_get(code=person.unit_code), role=person.role
+        )
         audit_record(
             actor=None,
             action=AuditAction.DATA_LOAD,
@@ -71,7 +77,9 @@ class DemoInitiative:
 
 
 def _results(*rows: tuple[str, str, str, str | None]) -> list[services.ExpectedResultInput]:
-    return [services.ExpectedResultInput(name=n, unit_of_measure=u, target=t, baseline=b) for n, u, t, b in rows]
+    return [
+        services.ExpectedResultInput(name=n, unit_of_measure=u, target=t, baseline=b) for n, u, t, b in rows
+    ]
 
 
 DEMO_INITIATIVES = [
@@ -131,7 +139,9 @@ DEMO_INITIATIVES = [
             ),
         ),
         contact=services.Contact("Lê Thị Hồng", "lehong@demo.thuocdo.local"),
-        scores=[{"tinh-dot-pha": 6, "tinh-kha-thi": 8, "tac-dong": 7, "nang-luc-nhom": 7, "hieu-qua-chi-phi": 8}],
+        scores=[
+            {"tinh-dot-pha": 6, "tinh-kha-thi": 8, "tac-dong": 7, "nang-luc-nhom": 7, "hieu-qua-chi-phi": 8}
+        ],
     ),
     DemoInitiative(
         key="demo-sang-kien-3",
