@@ -114,7 +114,8 @@ def test_a_new_active_rubric_retires_the_old_one_and_a_used_rubric_is_frozen(
     ]
     new = services.rubric_save(actor=office, name="Bộ 2026", criteria=criteria)
     old.refresh_from_db()
-    assert new.is_active and not old.is_active
+    assert new.is_active
+    assert not old.is_active
     with pytest.raises(Conflict):
         services.rubric_save(actor=office, name="Sửa bộ cũ", criteria=criteria, rubric=old, is_active=False)
 
@@ -556,7 +557,8 @@ def test_selected_initiative_becomes_a_monitored_task_with_its_indicators(
     assert task.code == f"SK-{initiative.pk}"
     assert task.lead_unit.code == "BO-KHCN"
     assert task.start_on == timezone.localdate()
-    assert task.deadline_on is not None and task.deadline_on > task.start_on
+    assert task.deadline_on is not None
+    assert task.deadline_on > task.start_on
     assert f"/initiatives/{initiative.pk}/" in task.description
     lead = Assignment.objects.get(task=task)
     assert (lead.unit.code, lead.role) == ("BO-KHCN", AssignmentRole.LEAD)
