@@ -158,7 +158,7 @@ def _detail(request: HttpRequest, initiative: Initiative) -> dict[str, Any]:
                 "is_demo",
             )
         },
-        "area": initiative.area,
+        "area": initiative.area.code,
         "expected_results": list(initiative.expected_results.filter(version=initiative.version)),
         "reviews": selectors.reviews_visible(actor=request.user, initiative=initiative),
         "contact_name": initiative.contact_name if office else None,

@@ -125,7 +125,7 @@ class InitiativeDetailOut(Schema):
     title: str
     problem: str
     solution: str
-    area: str = Field(alias="area.code")
+    area: str = Field(description="Mã lĩnh vực")
     budget_million_vnd: Decimal
     duration_months: int
     lead_organisation: str

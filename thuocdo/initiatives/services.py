@@ -875,7 +875,9 @@ def review_submit(*, actor: Any, review: Review, scores: Mapping[str, Any], comm
             raise Conflict(_("Phiếu chấm đã nộp, không sửa được."))
         if locked.conflict != ConflictStatus.NONE:
             raise Conflict(_("Cần khai báo không có xung đột lợi ích trước khi chấm điểm."))
-        total = sum(Decimal(clean[c.pk] * c.weight) for c in criteria) / Decimal(10)
+        total = (sum(Decimal(clean[c.pk] * c.weight) for c in criteria) / Decimal(10)).quantize(
+            Decimal("0.01")
+        )
         ReviewScore.objects.bulk_create(
             [ReviewScore(review=locked, criterion=c, weight=c.weight, score=clean[c.pk]) for c in criteria]
         )
