@@ -44,7 +44,7 @@ class StrategicAreaAdmin(ReferenceDataAdmin):
         )
 
 
-class CriterionFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+class CriterionFormSet(BaseInlineFormSet):
     """The criteria are validated together: weights must sum to 100."""
 
     def criteria_inputs(self) -> list[CriterionInput]:
@@ -71,7 +71,7 @@ class CriterionFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
             raise forms.ValidationError([message for messages in errors.values() for message in messages])
 
 
-class CriterionInline(admin.TabularInline):  # type: ignore[type-arg]
+class CriterionInline(admin.TabularInline):
     model = RubricCriterion
     formset = CriterionFormSet
     fields = ("order", "code", "name", "weight", "description")
@@ -100,7 +100,7 @@ class RubricAdmin(ReferenceDataAdmin):
     inlines = [CriterionInline]
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        if obj is not None and Review.objects.filter(rubric=obj).exists():
+        if isinstance(obj, Rubric) and Review.objects.filter(rubric=obj).exists():
             return False
         return super().has_change_permission(request, obj)
 

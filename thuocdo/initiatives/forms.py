@@ -1,6 +1,6 @@
 """Forms for the initiative pages. They parse and shape input; the rules live in services."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +41,7 @@ class InitiativeContentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("— Chọn lĩnh vực —"))] + [
+        cast(forms.ChoiceField, self.fields["area"]).choices = [("", _("— Chọn lĩnh vực —"))] + [
             (a.code, a.name) for a in StrategicArea.objects.filter(is_active=True)
         ]
         for index in range(1, RESULT_ROWS + 1):
@@ -158,7 +158,7 @@ class AssignExpertForm(forms.Form):
 
     def __init__(self, *args: Any, experts: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["expert"].choices = [("", _("— Chọn chuyên gia —"))] + [
+        cast(forms.ChoiceField, self.fields["expert"]).choices = [("", _("— Chọn chuyên gia —"))] + [
             (str(u.pk), f"{u.display_name} — {u.position}" if u.position else u.display_name) for u in experts
         ]
 
@@ -232,6 +232,8 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan_id"].choices = [("", _("Kế hoạch sáng kiến đột phá được lựa chọn (mặc định)"))] + [
+        cast(forms.ChoiceField, self.fields["plan_id"]).choices = [
+            ("", _("Kế hoạch sáng kiến đột phá được lựa chọn (mặc định)"))
+        ] + [
             (str(p.pk), f"{p.number} — {p.title[:80]}") for p in Plan.objects.order_by("-issued_on", "number")
         ]

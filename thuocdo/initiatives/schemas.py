@@ -191,4 +191,4 @@ class DecisionOut(Schema):
 
     @staticmethod
     def resolve_task_id(obj: object) -> int | None:
-        return obj.initiative.task_id  # type: ignore[attr-defined, no-any-return]
+        return obj.initiative.task_id  # type: ignore[attr-defined]

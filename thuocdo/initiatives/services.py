@@ -188,9 +188,10 @@ def rubric_save(
         raise Conflict(_("Bộ tiêu chí đã được dùng để chấm điểm; hãy tạo bộ tiêu chí mới thay thế."))
     with transaction.atomic():
         if is_active:
-            Rubric.objects.filter(is_active=True).exclude(pk=getattr(rubric, "pk", None)).update(
-                is_active=False
-            )
+            others = Rubric.objects.filter(is_active=True)
+            if rubric is not None and rubric.pk is not None:
+                others = others.exclude(pk=rubric.pk)
+            others.update(is_active=False)
         rubric = rubric if rubric is not None else Rubric()
         created = rubric.pk is None
         rubric.name, rubric.is_active = name.strip(), is_active

@@ -39,13 +39,13 @@ def _apply_errors(form: Any, error: AppError) -> None:
         form.add_error(None, str(error.message))
     aliases = {"area": "area", "expected_results": "result_1_name", "reasons": "reasons"}
     for name, problems in error.fields.items():
-        target = aliases.get(name, name)
+        field: str | None = aliases.get(name, name)
         if name.startswith("scores."):
-            target = "score_" + name.split(".", 1)[1]
-        if target not in form.fields:
-            target = None
+            field = "score_" + name.split(".", 1)[1]
+        if field not in form.fields:
+            field = None
         for problem in problems:
-            form.add_error(target, problem)
+            form.add_error(field, problem)
 
 
 # --- public ----------------------------------------------------------------------------------------
