@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from thuocdo.accounts.admin_base import ScopedModelAdmin
 
@@ -90,13 +91,29 @@ class CriterionInline(admin.TabularInline):
         return reference_data_policy.user_may(request.user, "view")
 
 
+class RubricForm(forms.ModelForm):
+    # Not a model field of the form: activating a rubric retires the active one inside
+    # `rubric_save`, so the one-active constraint holds after the save, not before it.
+    make_active = forms.BooleanField(label=_("đang áp dụng"), required=False)
+
+    class Meta:
+        model = Rubric
+        fields = ("name",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["make_active"].initial = self.instance.is_active
+
+
 @admin.register(Rubric)
 class RubricAdmin(ReferenceDataAdmin):
     """A rubric and its weighted criteria. A rubric that reviews were scored against is
     read-only: create a new one and make it active instead."""
 
+    form = RubricForm
     list_display = ("name", "is_active", "created_at")
-    fields = ("name", "is_active")
+    fields = ("name", "make_active")
     inlines = [CriterionInline]
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
@@ -109,10 +126,13 @@ class RubricAdmin(ReferenceDataAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         criteria_formset = next(f for f in formsets if isinstance(f, CriterionFormSet))
+        # The admin's history message reads these, normally set by formset.save().
+        criteria_formset.new_objects, criteria_formset.changed_objects = [], []
+        criteria_formset.deleted_objects = []
         rubric_save(
             actor=request.user,
             rubric=form.instance,
             name=form.cleaned_data["name"],
-            is_active=form.cleaned_data.get("is_active", False),
+            is_active=form.cleaned_data.get("make_active", False),
             criteria=criteria_formset.criteria_inputs(),
         )
