@@ -18,6 +18,7 @@ from thuocdo.audit.api import router as audit_router
 from thuocdo.core.errors import AppError, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from thuocdo.delivery.api import router as delivery_router
 from thuocdo.feedback.api import router as feedback_router
+from thuocdo.initiatives.api import router as initiatives_router
 from thuocdo.notifications.api import router as notifications_router
 from thuocdo.units.api import router as units_router
 from thuocdo.workdays.api import router as workdays_router
@@ -106,3 +107,4 @@ api.add_router("/monitoring", delivery_router)
 api.add_router("/calendar", workdays_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/feedback", feedback_router)
+api.add_router("/initiatives", initiatives_router)

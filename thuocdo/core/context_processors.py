@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thuocdo.audit.permissions import audit_event_policy
 from thuocdo.delivery.permissions import assignment_policy, verification_policy
+from thuocdo.initiatives.permissions import initiative_policy, review_policy
 from thuocdo.notifications.permissions import email_delivery_policy
 from thuocdo.workdays.permissions import calendar_day_policy
 
@@ -18,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("home", _("Tổng quan"), reverse("core:home")),
         ("delivery", _("Điều hành"), reverse("delivery:dashboard")),
         ("transparency", _("Công khai"), reverse("transparency:index")),
+        ("initiatives", _("Sáng kiến"), reverse("initiatives:public_list")),
         ("units", _("Đơn vị"), reverse("units:browse")),
         ("api", _("API"), "/api/v1/docs"),
     ]
@@ -26,6 +28,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.insert(2, ("my", _("Nhiệm vụ của tôi"), reverse("delivery:my_tasks")))
         if verification_policy.user_may(user, "view"):
             items.insert(2, ("verification", _("Kiểm tra"), reverse("delivery:verification_queue")))
+        if initiative_policy.is_office(user):
+            items.append(("initiatives-office", _("Hồ sơ sáng kiến"), reverse("initiatives:office_queue")))
+        if review_policy.is_expert(user):
+            items.append(
+                ("initiatives-reviews", _("Thẩm định sáng kiến"), reverse("initiatives:expert_reviews"))
+            )
         if audit_event_policy.user_may(user, "view"):
             items.append(("audit", _("Nhật ký"), reverse("audit:list")))
         if calendar_day_policy.user_may_manage(user):

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "thuocdo.transparency",
     "thuocdo.workdays",
     "thuocdo.notifications",
+    "thuocdo.initiatives",
 ]
 
 MIDDLEWARE = [
