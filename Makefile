@@ -42,6 +42,11 @@ run: migrate
 	$(PY) manage.py load_units
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_monitoring_demo
+	$(PY) manage.py calendar_seed
+	$(PY) manage.py load_topics
+	$(PY) manage.py load_initiative_data
+	$(PY) manage.py seed_initiatives_demo
+	$(PY) manage.py feedback_sweep --schedule
 	@echo "Thước Đo: http://$(HOST):$(PORT)  (Ctrl+C để dừng; worker công việc nền chạy kèm)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' --no-reload & \
