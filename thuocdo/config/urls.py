@@ -14,6 +14,7 @@ urlpatterns = [
     path("public/", include("thuocdo.transparency.urls")),
     path("", include("thuocdo.notifications.urls")),  # /notifications/ and /ops/notifications/
     path("feedback/", include("thuocdo.feedback.urls")),
+    path("open311/v2/", include("thuocdo.feedback.open311.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
