@@ -484,3 +484,58 @@ def test_token_gives_the_request_id(client: Client, topics: None, api_key: str) 
     assert root.findtext("request/service_request_id") == created["service_request_id"]
     missing = client.get(f"{BASE}/tokens/khongco.xml")
     assert missing.status_code == 404 and xml_of(missing).tag == "errors"
+
+
+# --- the PyPI client `georeport` against a live server -----------------------------------
+
+
+@pytest.fixture
+def live_units(transactional_db: None) -> None:
+    """A live server's test runs on a flushed database: bring the real units back."""
+    from thuocdo.units.datasets import read_official_dataset
+    from thuocdo.units.models import Unit
+    from thuocdo.units.services import units_load
+
+    if not Unit.objects.filter(code="00004").exists():
+        units_load(dataset=read_official_dataset())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_georeport_client_lists_services_and_reads_requests(
+    live_server: Any, live_units: None, user_factory: Any
+) -> None:
+    import requests
+    from georeport import GeoReport
+
+    from thuocdo.feedback.config import topics_load
+
+    topics_load()
+    integrator = user_factory(username="tichhop.live")
+    _token, key = api_token_create(actor=integrator, name="Ứng dụng thử")
+    root = f"{live_server.url}{BASE}/"
+
+    # Filing over HTTP: form-encoded answered in JSON, a JSON body answered in XML.
+    created = requests.post(f"{root}requests.json", data=form(key), timeout=10)
+    assert created.status_code == 201, created.text
+    first_id = created.json()[0]["service_request_id"]
+    body = {**form(key, email="", phone="", first_name="", last_name=""), "attribute[kind]": "solution"}
+    created_xml = requests.post(f"{root}requests.xml", json=body, timeout=10)
+    assert created_xml.status_code == 201, created_xml.text
+    second_id = fromstring(created_xml.content).findtext("request/service_request_id")
+    assert Item.objects.filter(pk__in=[first_id, second_id], channel=Channel.OPEN311).count() == 2
+
+    for output_format in ("json", "xml"):
+        client = GeoReport(root, api_key=key, output_format=output_format)
+        services = client.get_service_list()
+        assert "vien-thong" in [service["service_code"] for service in services]
+        definition = client.get_service_definition("vien-thong")
+        assert definition["service_code"] == "vien-thong"
+        listed = client.get_service_requests(service_code="vien-thong", status="open")
+        listed = listed if isinstance(listed, list) else [listed]  # xmltodict: one child is a dict
+        assert {request["service_request_id"] for request in listed} == {first_id, second_id}
+        one = client.get_service_request(first_id)
+        assert one["service_request_id"] == first_id and one["status"] == "open"
+        assert "an.nguyen@example.vn" not in json.dumps(one)
+        picked = client.get_service_requests(service_request_id=second_id)
+        picked = picked if isinstance(picked, list) else [picked]
+        assert [request["service_request_id"] for request in picked] == [second_id]
