@@ -137,8 +137,13 @@ def request_list(filters: RequestFilters, *, now: datetime | None = None) -> lis
     return list(items.order_by("-submitted_at", "-pk")[:MAX_RESULTS])
 
 
+def is_request_id(text: str) -> bool:
+    """Digits that fit a database integer (a longer number would overflow the query)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def request_get(request_id: str) -> Item:
-    item = _requests().filter(pk=int(request_id)).first() if request_id.isdigit() else None
+    item = _requests().filter(pk=int(request_id)).first() if is_request_id(request_id) else None
     if item is None:
         raise NotFound(fields={"service_request_id": [_("Không có yêu cầu với mã này.")]})
     return item

@@ -182,7 +182,7 @@ def _listed(raw: str) -> list[str]:
 def _filters(query: Mapping[str, str]) -> selectors.RequestFilters:
     errors: dict[str, list[str]] = {}
     ids = _listed(query.get("service_request_id", ""))
-    if any(not part.isdigit() for part in ids):
+    if any(not selectors.is_request_id(part) for part in ids):
         errors["service_request_id"] = [_("service_request_id là các số, cách nhau bằng dấu phẩy.")]
     statuses = _listed(query.get("status", ""))
     if set(statuses) - {"open", "closed"}:

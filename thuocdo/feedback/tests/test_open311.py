@@ -285,6 +285,27 @@ def test_bad_input_gets_the_spec_error_and_stores_nothing(
     assert stored() == before
 
 
+def test_a_failure_after_the_desk_stored_the_item_rolls_everything_back(
+    client: Client, topics: None, api_key: str, integrator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import IntegrityError
+
+    from thuocdo.feedback.open311 import services as open311_services
+
+    taken = json_of(client.post(f"{BASE}/requests.json", form(api_key)))[0]["token"]
+    monkeypatch.setattr(open311_services.secrets, "token_urlsafe", lambda _n: taken)
+    before = stored()
+    params = open311_services.Open311Submission(
+        service_code="vien-thong",
+        address_string="Tổ 5",
+        description=DESCRIPTION,
+        attributes={"kind": "report", "commune": "00004"},
+    )
+    with pytest.raises(IntegrityError):
+        open311_services.open311_request_create(actor=integrator, params=params)
+    assert stored() == before
+
+
 def test_malformed_json_body_gets_the_spec_error(client: Client, topics: None, api_key: str) -> None:
     response = client.post(f"{BASE}/requests.json", "{not json", content_type="application/json")
     assert response.status_code == 400
@@ -372,7 +393,7 @@ def test_a_rejected_request_is_closed_with_the_reason(
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-@pytest.mark.parametrize("request_id", ["999999", "abc"])
+@pytest.mark.parametrize("request_id", ["999999", "abc", "9" * 40])
 def test_an_unknown_request_is_404(client: Client, topics: None, fmt: str, request_id: str) -> None:
     response = client.get(f"{BASE}/requests/{request_id}.{fmt}")
     assert response.status_code == 404
@@ -442,6 +463,7 @@ def test_request_list_filters(client: Client, submit: Callable[..., Item], stand
         ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, 400, "end_date"),
         ({"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, 400, "end_date"),
         ({"service_request_id": "1,x"}, 400, "service_request_id"),
+        ({"service_request_id": "9" * 40}, 400, "service_request_id"),
         ({"service_code": "khong-co"}, 404, "service_code"),
     ],
 )
