@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("thuocdo.notifications.urls")),  # /notifications/ and /ops/notifications/
     path("feedback/", include("thuocdo.feedback.urls")),
     path("initiatives/", include("thuocdo.initiatives.urls")),
+    path("open311/v2/", include("thuocdo.feedback.open311.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

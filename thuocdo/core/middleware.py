@@ -16,7 +16,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        channel = "api" if request.path.startswith("/api/") else "web"
+        channel = "api" if request.path.startswith(("/api/", "/open311/")) else "web"
         context = RequestContext(
             ip_address=request.META.get("REMOTE_ADDR"),
             request_id=(request.headers.get("X-Request-ID") or uuid.uuid4().hex)[:64],
@@ -31,7 +31,7 @@ class RequestContextMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, AppError) and not request.path.startswith("/api/"):
+        if isinstance(exception, AppError) and not request.path.startswith(("/api/", "/open311/")):
             return render(
                 request,
                 "core/error.html",
