@@ -31,7 +31,7 @@ class RequestContextMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, AppError) and not request.path.startswith(("/api/", "/open311/")):
+        if isinstance(exception, AppError) and not request.path.startswith("/api/"):
             return render(
                 request,
                 "core/error.html",
