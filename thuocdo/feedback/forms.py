@@ -57,10 +57,17 @@ class SubmissionForm(forms.Form):
         label=_("Loại"),
         choices=Kind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Chọn loại: phản ánh, kiến nghị, sáng kiến hay giải pháp.")},
+        error_messages={
+            "required": _("Chọn loại: phản ánh, kiến nghị, sáng kiến hay giải pháp."),
+            "invalid_choice": _("Chọn loại: phản ánh, kiến nghị, sáng kiến hay giải pháp."),
+        },
     )
     topic = forms.ChoiceField(
-        label=_("Lĩnh vực"), error_messages={"required": _("Chọn một lĩnh vực trong danh sách.")}
+        label=_("Lĩnh vực"),
+        error_messages={
+            "required": _("Chọn một lĩnh vực trong danh sách."),
+            "invalid_choice": _("Chọn một lĩnh vực trong danh sách."),
+        },
     )
     title = forms.CharField(
         label=_("Tiêu đề"),
@@ -119,11 +126,11 @@ class SubmissionForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self._choices("topic", [("", _("— Chọn lĩnh vực —")), *((t.code, t.name) for t in topics)])
-        self.fields["province"].widget.choices = [  # type: ignore[attr-defined]
+        self.fields["province"].widget.choices = [
             ("", _("— Chọn tỉnh, thành phố —")),
             *((u.code, u.name) for u in provinces),
         ]
-        self.fields["commune"].widget.choices = commune_choices(communes)  # type: ignore[attr-defined]
+        self.fields["commune"].widget.choices = commune_choices(communes)
         self.fields["province"].widget.attrs.update(
             {"hx-get": reverse("feedback:communes"), "hx-target": "#id_commune", "hx-trigger": "change"}
         )

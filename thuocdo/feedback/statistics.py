@@ -111,7 +111,8 @@ def _sqlite_medians(cases: QuerySet[Case], branch: Any) -> dict[str | None, floa
     durations: dict[str | None, list[float]] = defaultdict(list)
     rows = cases.filter(answered_at__isnull=False).annotate(branch=branch)
     for key, answered_at, received_at in rows.values_list("branch", "answered_at", "received_at"):
-        durations[key].append((answered_at - received_at).total_seconds() / 86400)
+        if answered_at is not None:
+            durations[key].append((answered_at - received_at).total_seconds() / 86400)
     return {key: round(stats.median(values), 1) for key, values in durations.items()}
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from thuocdo.accounts.models import User
+from thuocdo.feedback import views_public
 from thuocdo.feedback.models import Attachment, Case, CaseState, Item, KindSetting
 from thuocdo.feedback.services import (
     case_accept,
@@ -135,7 +136,8 @@ def test_a_logged_in_person_may_file_too(client: Client, topics: None, hanoi_off
         ({"province": "79"}, "commune", "Xã, phường này không thuộc"),
         ({"contact_email": "", "contact_phone": ""}, "contact_email", "thư điện tử hoặc số điện thoại"),
         ({"contact_email": "khong-phai-email"}, "contact_email", "Địa chỉ thư điện tử không hợp lệ."),
-        ({"topic": "khong-co"}, "topic", "Lựa chọn"),
+        ({"topic": "khong-co"}, "topic", "Chọn một lĩnh vực trong danh sách."),
+        ({"kind": "khac"}, "kind", "Chọn loại"),
     ],
 )
 def test_bad_input_is_refused_in_vietnamese_and_nothing_is_stored(
@@ -205,7 +207,7 @@ def test_the_commune_picker_lists_the_communes_of_a_province(client: Client, top
     html = response.content.decode()
     assert response.status_code == 200
     assert 'value="00004"' in html and "Ba Đình" in html
-    assert 'value="26734"' not in html  # a commune of Hồ Chí Minh City
+    assert 'value="26740"' not in html  # a commune of Hồ Chí Minh City
     assert client.get(reverse("feedback:communes"), {"province": "zz"}).content.decode().count("<option") == 1
 
 
@@ -214,7 +216,8 @@ def test_similar_cases_are_shown_before_sending_without_personal_data(
 ) -> None:
     submit()
     response = client.get(
-        reverse("feedback:similar"), {"title": "Mất sóng 4G buổi tối", "body": "phường Ba Đình trạm phát sóng"}
+        reverse("feedback:similar"),
+        {"title": "Mất sóng 4G buổi tối", "body": "phường Ba Đình trạm phát sóng"},
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -250,7 +253,9 @@ def test_an_unknown_code_gets_a_friendly_404(client: Client, topics: None) -> No
     assert "Không tìm thấy mã tra cứu" in response.content.decode()
 
 
-def test_tracking_lookups_are_rate_limited(client: Client, submit: Callable[..., Item], settings: Any) -> None:
+def test_tracking_lookups_are_rate_limited(
+    client: Client, submit: Callable[..., Item], settings: Any
+) -> None:
     item = submit()
     settings.FEEDBACK_RATE_PER_IP = "2/h"
     url = reverse("feedback:track", args=[item.tracking_code])
@@ -264,7 +269,10 @@ def test_the_tracking_page_shows_the_answer_and_transfers(
 ) -> None:
     item = submit()
     case = case_transfer(
-        actor=hanoi_officer, case=item.case, to_unit=unit_by_code("00004"), reason="Thuộc thẩm quyền của phường"
+        actor=hanoi_officer,
+        case=item.case,
+        to_unit=unit_by_code("00004"),
+        reason="Thuộc thẩm quyền của phường",
     )
     html = client.get(reverse("feedback:track", args=[item.tracking_code])).content.decode()
     assert "Chuyển đơn vị" in html and "Phường Ba Đình" in html and "Thuộc thẩm quyền của phường" in html
@@ -297,7 +305,9 @@ def test_rating_before_an_answer_is_refused(client: Client, submit: Callable[...
     assert item.rating is None
 
 
-def test_dispute_once_within_the_window(client: Client, submit: Callable[..., Item], hanoi_officer: User) -> None:
+def test_dispute_once_within_the_window(
+    client: Client, submit: Callable[..., Item], hanoi_officer: User
+) -> None:
     item = submit()
     answered(item, hanoi_officer)
     url = reverse("feedback:track_dispute", args=[item.tracking_code])
@@ -364,19 +374,13 @@ def test_unpublished_cases_are_not_public(
 
 
 def test_published_list_filters_and_pages_without_counting(
-    client: Client, submit: Callable[..., Item], hanoi_officer: User, standing_office: User, settings: Any
+    client: Client, submit: Callable[..., Item], hanoi_officer: User, standing_office: User, monkeypatch: Any
 ) -> None:
     for number in range(3):
         answered(submit(title=f"Mất sóng lần {number + 1} ở Ba Đình"), hanoi_officer, by=standing_office)
-    from thuocdo.feedback import views_public  # noqa: PLC0415
-
-    original = views_public.PUBLISHED_PAGE_SIZE
-    views_public.PUBLISHED_PAGE_SIZE = 2
-    try:
-        first = client.get(reverse("feedback:published_list"))
-        second = client.get(reverse("feedback:published_list"), {"page": "2"})
-    finally:
-        views_public.PUBLISHED_PAGE_SIZE = original
+    monkeypatch.setattr(views_public, "PUBLISHED_PAGE_SIZE", 2)
+    first = client.get(reverse("feedback:published_list"))
+    second = client.get(reverse("feedback:published_list"), {"page": "2"})
     assert len(first.context["page"].cases) == 2 and first.context["page"].has_next
     assert len(second.context["page"].cases) == 1 and not second.context["page"].has_next
     assert "Mất sóng lần 3" in first.content.decode()  # newest publication first
@@ -489,7 +493,9 @@ def test_statistics_query_count_does_not_grow_with_units(
     _statistics_dataset(submit, hanoi_officer, unit_by_code)
     with CaptureQueriesContext(connection) as few:
         unit_statistics()
-    submit(commune="26734", title="Mất sóng ở Sài Gòn", body="Khu phố 3 mất sóng 4G cả ngày, đề nghị kiểm tra.")
+    submit(
+        commune="26740", title="Mất sóng ở Sài Gòn", body="Khu phố 3 mất sóng 4G cả ngày, đề nghị kiểm tra."
+    )
     with CaptureQueriesContext(connection) as many:
         rows = unit_statistics()
     assert len(rows) == 3
