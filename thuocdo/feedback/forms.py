@@ -186,7 +186,7 @@ def _similar_attrs() -> dict[str, str]:
         "hx-trigger": "keyup changed delay:800ms",
         "hx-target": "#similar",
         "hx-include": "[name=title],[name=body]",
-        "hx-sync": "closest form:abort",
+        "hx-sync": "this:replace",
     }
 
 

@@ -381,6 +381,7 @@ def test_published_list_filters_and_pages_without_counting(
     monkeypatch.setattr(views_public, "PUBLISHED_PAGE_SIZE", 2)
     first = client.get(reverse("feedback:published_list"))
     second = client.get(reverse("feedback:published_list"), {"page": "2"})
+    monkeypatch.undo()
     assert len(first.context["page"].cases) == 2 and first.context["page"].has_next
     assert len(second.context["page"].cases) == 1 and not second.context["page"].has_next
     assert "Mất sóng lần 3" in first.content.decode()  # newest publication first
