@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thuocdo.audit.permissions import audit_event_policy
 from thuocdo.delivery.permissions import assignment_policy, verification_policy
+from thuocdo.feedback.permissions import case_policy
 from thuocdo.initiatives.permissions import initiative_policy, review_policy
 from thuocdo.notifications.permissions import email_delivery_policy
 from thuocdo.workdays.permissions import calendar_day_policy
@@ -20,6 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("delivery", _("Điều hành"), reverse("delivery:dashboard")),
         ("transparency", _("Công khai"), reverse("transparency:index")),
         ("initiatives", _("Sáng kiến"), reverse("initiatives:public_list")),
+        ("feedback", _("Phản ánh, kiến nghị"), reverse("feedback:submit")),
         ("units", _("Đơn vị"), reverse("units:browse")),
         ("api", _("API"), "/api/v1/docs"),
     ]
@@ -34,6 +36,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(
                 ("initiatives-reviews", _("Thẩm định sáng kiến"), reverse("initiatives:expert_reviews"))
             )
+        if case_policy.scopes(user, "view"):
+            items.append(("feedback-desk", _("Xử lý phản ánh"), reverse("feedback:inbox")))
         if audit_event_policy.user_may(user, "view"):
             items.append(("audit", _("Nhật ký"), reverse("audit:list")))
         if calendar_day_policy.user_may_manage(user):

@@ -8,7 +8,7 @@ selector, render."""
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.params import HeaderEx, P
@@ -35,6 +35,7 @@ from .schemas import (
     TransferIn,
     UnitIn,
 )
+from .statistics import unit_statistics
 from .throttle import intake_throttle
 
 router = Router(tags=["Phản ánh, kiến nghị"])
@@ -152,6 +153,45 @@ def item_dispute(request: HttpRequest, code: str, payload: DisputeIn) -> Any:
     item = selectors.item_by_tracking_code(code)
     services.item_dispute(item=item, reason=payload.reason)
     return selectors.tracking_shape(selectors.item_by_tracking_code(code))
+
+
+class UnitStatisticsOut(Schema):
+    unit: dict[str, str] | None = Field(
+        description="Tỉnh, thành phố hoặc cơ quan trung ương; null: hồ sơ đang chờ phân loại"
+    )
+    received: int
+    answered: int
+    answered_on_time: int
+    overdue_now: int
+    median_days: float | None = Field(
+        description="Trung vị số ngày theo lịch từ lúc tiếp nhận đến lúc trả lời"
+    )
+    rating_mean: float | None
+    rating_count: int
+    demo: int = Field(description="Số hồ sơ là dữ liệu minh hoạ")
+
+
+@router.get(
+    "/statistics",
+    response=list[UnitStatisticsOut],
+    auth=None,
+    summary="Số liệu công khai theo đơn vị (tiếp nhận, đúng hạn, quá hạn, thời gian, hài lòng)",
+)
+def statistics_by_unit(request: HttpRequest) -> Any:
+    return [
+        {
+            "unit": {"code": row.unit.code, "name": row.unit.name} if row.unit is not None else None,
+            "received": row.received,
+            "answered": row.answered,
+            "answered_on_time": row.answered_on_time,
+            "overdue_now": row.overdue_now,
+            "median_days": row.median_days,
+            "rating_mean": row.rating_mean,
+            "rating_count": row.rating_count,
+            "demo": row.demo,
+        }
+        for row in unit_statistics()
+    ]
 
 
 class CaseFilters(Schema):

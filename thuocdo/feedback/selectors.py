@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from thuocdo.core.errors import NotFound
 from thuocdo.core.tracking import tracking_code_normalize
-from thuocdo.units.models import Unit
+from thuocdo.units.models import Unit, UnitLevel
 
-from .models import OPEN_STATES, Case, CaseEvent, CaseState, Item, Topic
+from .models import OPEN_STATES, Case, CaseEvent, CaseState, EventKind, Item, Topic
 from .permissions import case_policy
 
 AGEING_BUCKETS: list[tuple[str, int, int | None]] = [
@@ -236,3 +236,129 @@ def case_shape(case: Case, *, with_detail: bool = False) -> dict[str, Any]:
             for item in case.items.order_by("submitted_at")
         ]
     return shape
+
+
+# Public reads (no login): published cases only, and never a submitter's contact data.
+
+PUBLIC_EVENT_KINDS = frozenset(
+    {
+        EventKind.RECEIVED,
+        EventKind.TRIAGED,
+        EventKind.ASSIGNED,
+        EventKind.TRANSFERRED,
+        EventKind.ACCEPTED,
+        EventKind.PAUSED,
+        EventKind.RESUMED,
+        EventKind.ESCALATED,
+        EventKind.ANSWERED,
+        EventKind.PUBLISHED,
+        EventKind.CLOSED,
+    }
+)
+# Events whose note a handler wrote for the public (a transfer's reason). Other notes
+# (a dispute's reason, a routing explanation) may quote the submitter and stay off.
+PUBLIC_NOTE_KINDS = frozenset({EventKind.TRANSFERRED})
+
+
+def province_list() -> QuerySet[Unit]:
+    return Unit.objects.filter(level=UnitLevel.PROVINCE, is_active=True).order_by("name")
+
+
+def commune_list(*, province_code: str) -> QuerySet[Unit]:
+    """The active communes of a province (empty for an unknown code)."""
+    return Unit.objects.filter(
+        level=UnitLevel.COMMUNE, is_active=True, parent__code=province_code, parent__level=UnitLevel.PROVINCE
+    ).order_by("name")
+
+
+@dataclass(frozen=True)
+class PublishedPage:
+    """One page of published cases, without a COUNT over the table."""
+
+    cases: list[Case]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def published_case_page(
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    topic: str = "",
+    kind: str = "",
+    province: str = "",
+    unit: Unit | None = None,
+) -> PublishedPage:
+    """Published cases, newest publication first. Reads per_page + 1 rows to know whether
+    a next page exists, so the cost does not grow with the number of published cases
+    (the (is_published, published_at) index serves the order)."""
+    page = max(1, min(page, 10_000))
+    cases = Case.objects.filter(is_published=True, merged_into__isnull=True)
+    if topic:
+        cases = cases.filter(topic__code=topic)
+    if kind:
+        cases = cases.filter(kind=kind)
+    if province:
+        cases = cases.filter(province__code=province)
+    if unit is not None:
+        cases = cases.filter(unit__path__startswith=unit.path)
+    start = (page - 1) * per_page
+    rows = list(
+        cases.select_related("topic", "unit", "province").order_by("-published_at", "-pk")[
+            start : start + per_page + 1
+        ]
+    )
+    return PublishedPage(cases=rows[:per_page], number=page, has_next=len(rows) > per_page)
+
+
+@dataclass(frozen=True)
+class PublishedCase:
+    case: Case
+    events: list[dict[str, Any]]
+    submitter_names: list[str]
+    working_days: int | None
+    calendar_days: int | None
+    on_time: bool | None
+
+
+def published_case_get(*, case_id: int) -> PublishedCase:
+    """A published case as the public sees it: no contact data, no tracking codes, a
+    submitter's name only when they agreed to its publication."""
+    from thuocdo.workdays.selectors import working_days_between  # noqa: PLC0415 - optional app
+
+    case = (
+        Case.objects.filter(pk=case_id, is_published=True, merged_into__isnull=True)
+        .select_related("topic", "unit", "province", "commune")
+        .first()
+    )
+    if case is None:
+        raise NotFound()
+    events = [
+        {**shape, "note": shape["note"] if shape["kind"] in PUBLIC_NOTE_KINDS else ""}
+        for shape in event_shapes(
+            case_history(case=case, public_only=True).filter(kind__in=PUBLIC_EVENT_KINDS)
+        )
+    ]
+    names = list(
+        Item.objects.filter(case=case, publish_name=True, is_anonymous=False)
+        .exclude(contact_name="")
+        .order_by("submitted_at")
+        .values_list("contact_name", flat=True)
+    )
+    working = calendar = None
+    if case.answered_at is not None:
+        start, end = timezone.localdate(case.received_at), timezone.localdate(case.answered_at)
+        working = working_days_between(start, end)
+        calendar = (end - start).days
+    return PublishedCase(
+        case=case,
+        events=events,
+        submitter_names=names,
+        working_days=working,
+        calendar_days=calendar,
+        on_time=None if case.answered_late is None else not case.answered_late,
+    )

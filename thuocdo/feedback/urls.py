@@ -8,6 +8,7 @@ urlpatterns = [
     # Public (no login): filing, following by code, published answers, per-unit figures.
     path("", views_public.submit, name="submit"),
     path("similar/", views_public.similar, name="similar"),
+    path("communes/", views_public.communes, name="communes"),
     path("track/", views_public.track_lookup, name="track_lookup"),
     path("track/<str:code>/", views_public.track, name="track"),
     path("track/<str:code>/rate/", views_public.track_rate, name="track_rate"),

@@ -119,7 +119,7 @@ def cases_sweep(*, now: datetime | None = None) -> SweepResult:
     for start in range(0, len(open_ids), BATCH):
         with transaction.atomic():
             for case in (
-                Case.objects.select_for_update(skip_locked=True)
+                Case.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("unit", "topic")
                 .filter(pk__in=open_ids[start : start + BATCH], escalated_at__isnull=True)
             ):

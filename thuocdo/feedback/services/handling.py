@@ -74,7 +74,7 @@ def _reason(value: str, field: str = "reason") -> str:
 
 def _locked(case: Case) -> Case:
     """Re-read the case under a row lock so two handlers cannot race on it."""
-    return Case.objects.select_for_update().select_related("unit", "topic").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("unit", "topic").get(pk=case.pk)
 
 
 def _event(case: Case, kind: str, actor: Any, now: datetime, *, before: str = "", **fields: Any) -> None:
