@@ -19,6 +19,7 @@ from thuocdo.delivery.services import TaskSpec, indicator_define, plan_create, t
 from thuocdo.units.models import Unit
 from thuocdo.units.selectors import unit_root
 
+from .. import notices
 from ..models import CouncilDecision, Initiative, InitiativeStatus, Outcome, Review, ReviewStatus
 from ..permissions import initiative_policy
 from .common import DECISION_TEXT_LIMIT, MIN_REVIEWS, locked_initiative, transition
@@ -170,9 +171,11 @@ def initiative_decide(
                     ]
                 }
             )
-        withdrawn = Review.objects.filter(
+        outstanding = Review.objects.filter(
             initiative=locked, version=locked.version, status=ReviewStatus.ASSIGNED
-        ).update(status=ReviewStatus.WITHDRAWN)
+        )
+        withdrawn_experts = [review.expert for review in outstanding.select_related("expert")]
+        withdrawn = outstanding.update(status=ReviewStatus.WITHDRAWN)
         target_plan = None
         if outcome == Outcome.SELECTED:
             assert responsible_unit is not None  # checked above  # noqa: S101
@@ -218,4 +221,8 @@ def initiative_decide(
             reason=reasons.strip()[:2000],
         )
         transition(actor, locked, InitiativeStatus.DECIDED, extra={"outcome": outcome})
+        notices.decided(decision)
+        if locked.task is not None:
+            notices.task_assigned(decision, locked.task)
+        notices.reviews_withdrawn(locked, withdrawn_experts)
     return decision

@@ -22,6 +22,7 @@ from thuocdo.core.errors import Conflict, ValidationFailed
 from thuocdo.core.tracking import tracking_code_new, tracking_code_normalize
 from thuocdo.delivery.services import EVIDENCE_SIGNATURES
 
+from .. import notices
 from ..models import (
     Attachment,
     ExpectedResult,
@@ -386,6 +387,7 @@ def initiative_register(
                     "demo": is_demo,
                 },
             )
+            notices.initiative_received(initiative)
     except IntegrityError:
         # Two copies of one request raced; the other one won. Answer like a replay.
         if idempotency_key:
@@ -474,4 +476,5 @@ def initiative_resubmit(
             after={"version": locked.version, "status": locked.status, "attachments": len(attachments)},
             reason=_("Gửi lại sau khi Hội đồng yêu cầu hoàn thiện"),
         )
+        notices.initiative_received(locked, resubmitted=True)
     return locked

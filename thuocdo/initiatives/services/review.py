@@ -14,6 +14,7 @@ from thuocdo.audit.models import AuditAction
 from thuocdo.audit.services import audit_record
 from thuocdo.core.errors import Conflict, ValidationFailed
 
+from .. import notices
 from ..models import ConflictStatus, Initiative, InitiativeStatus, Review, ReviewScore, ReviewStatus
 from ..permissions import initiative_policy, review_policy
 from .common import DECISION_TEXT_LIMIT, MIN_REVIEWS, locked_initiative, transition
@@ -30,6 +31,7 @@ def initiative_screening_start(*, actor: Any, initiative: Initiative) -> Initiat
         if locked.status != InitiativeStatus.SUBMITTED:
             raise Conflict(_("Chỉ sáng kiến mới tiếp nhận mới được đưa vào xét điều kiện."))
         transition(actor, locked, InitiativeStatus.SCREENING)
+        notices.screening_started(locked)
     return locked
 
 
@@ -55,6 +57,7 @@ def initiative_screen(*, actor: Any, initiative: Initiative, eligible: bool, rea
             InitiativeStatus.IN_REVIEW if eligible else InitiativeStatus.INELIGIBLE,
             reason=reason,
         )
+        notices.screened(locked, eligible=eligible)
     return locked
 
 
@@ -89,6 +92,7 @@ def review_assign(*, actor: Any, initiative: Initiative, expert: Any) -> Review:
             obj=review,
             after={"initiative": locked.pk, "version": locked.version, "expert": expert.get_username()},
         )
+        notices.review_assigned(review)
         if locked.status == InitiativeStatus.REVIEWED:
             transition(actor, locked, InitiativeStatus.IN_REVIEW, reason=_("Phân công thêm chuyên gia"))
     return review
@@ -110,6 +114,7 @@ def _close_round_if_done(actor: Any, initiative: Initiative) -> None:
     pending = reviews.filter(status=ReviewStatus.ASSIGNED).exists()
     if submitted >= MIN_REVIEWS and not pending:
         transition(actor, initiative, InitiativeStatus.REVIEWED)
+        notices.round_reviewed(initiative)
 
 
 def review_declare_conflict(*, actor: Any, review: Review, has_conflict: bool, note: str = "") -> Review:
@@ -139,6 +144,7 @@ def review_declare_conflict(*, actor: Any, review: Review, has_conflict: bool, n
             reason=note,
         )
         if has_conflict:
+            notices.conflict_declared(locked)
             _close_round_if_done(actor, initiative)
     return locked
 
@@ -189,5 +195,6 @@ def review_submit(*, actor: Any, review: Review, scores: Mapping[str, Any], comm
             before={"status": ReviewStatus.ASSIGNED},
             after={"status": ReviewStatus.SUBMITTED, "total": str(total)},
         )
+        notices.review_submitted(locked)
         _close_round_if_done(actor, initiative)
     return locked
