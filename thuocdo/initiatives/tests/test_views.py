@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from thuocdo.accounts.models import Role
@@ -324,3 +325,22 @@ def test_the_demo_loads_once_and_is_marked(
     assert selected.task.indicators.count() == 3
     assert "Dữ liệu minh hoạ" in client.get("/initiatives/").content.decode()
     assert "chuyengia2" in (tmp_path / "credentials.json").read_text()
+
+
+def test_the_task_page_links_back_to_the_initiative(
+    client: Client, scene: Scene, a_program: Any, user_with_role: Any
+) -> None:
+    initiative = scene.reviewed()
+    services.initiative_decide(
+        actor=scene.office,
+        initiative=initiative,
+        outcome=Outcome.SELECTED,
+        reasons="Đột phá.",
+        minutes_summary="Biểu quyết tán thành.",
+        responsible_unit=Unit.objects.get(code="BO-KHCN"),
+    )
+    task = Task.objects.get()
+    client.force_login(user_with_role(Role.LEADER, "BO-KHCN"))
+    page = client.get(reverse("delivery:assignment", args=[task.assignments.get().pk]))
+    assert page.status_code == 200
+    assert f'href="/initiatives/{initiative.pk}/"' in page.content.decode()
