@@ -108,7 +108,9 @@ def test_citizen_files_province_answers_late_office_sees_escalation_citizen_rate
     row = office.locator("tr", has_text="Đề nghị phủ sóng di động cho tổ dân phố số 7")
     expect(row).to_contain_text("Thành phố Hà Nội")
     row.get_by_role("link").first.click()
-    office.get_by_label("Nội dung công khai").fill("Kiến nghị phủ sóng 4G tại tổ dân phố số 7, phường Ba Đình.")
+    office.get_by_label("Nội dung công khai").fill(
+        "Kiến nghị phủ sóng 4G tại tổ dân phố số 7, phường Ba Đình."
+    )
     office.get_by_role("button", name="Công khai").click()
     expect(office.get_by_text("Đã công khai kết quả.")).to_be_visible()
 
