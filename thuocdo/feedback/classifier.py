@@ -31,7 +31,7 @@ from thuocdo.audit.models import AuditAction
 from thuocdo.audit.services import audit_record
 from thuocdo.core.text import fold_diacritics
 
-from .models import CaseState, Item, RoutingModel
+from .models import Case, CaseState, Item, RoutingModel
 
 logger = logging.getLogger("thuocdo.feedback")
 
@@ -86,12 +86,26 @@ def _pipeline() -> Any:
             (
                 "tfidf",
                 TfidfVectorizer(
-                    token_pattern=r"\S+", ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=False
+                    token_pattern=r"\S+",  # noqa: S106 - a regular expression, not a password
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    min_df=1,
+                    lowercase=False,
                 ),
             ),
             ("model", LogisticRegression(C=10.0, max_iter=2000, random_state=RANDOM_STATE)),
         ]
     )
+
+
+def handled_cases_count() -> int:
+    """How many handled cases could teach the classifier."""
+    return Case.objects.filter(
+        state__in=[CaseState.ANSWERED, CaseState.CLOSED],
+        unit__isnull=False,
+        unit__is_active=True,
+        merged_into__isnull=True,
+    ).count()
 
 
 def handled_samples(limit: int = 20000) -> list[tuple[str, str]]:

@@ -354,14 +354,13 @@ def feedback_route(
             )
         )
     model_version, predictions = classifier_predict_with_version(f"{title}\n{body}")
-    codes = {info.code: info.id for info in index.units.values()} if predictions else {}
     for code, probability in predictions[:1]:
-        unit_id = codes.get(code)
-        if unit_id is None:
+        predicted_id = index.codes.get(code)
+        if predicted_id is None:
             continue
         evidence.append(
             _Evidence(
-                unit_id,
+                predicted_id,
                 min(probability, W_CLASSIFIER_MAX),
                 _("Mô hình học máy phiên bản %(version)s gợi ý %(unit)s (xác suất %(p)s %%).")
                 % {

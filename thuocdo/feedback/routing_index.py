@@ -113,6 +113,7 @@ class Match:
 class PlaceIndex:
     stamp: tuple[object, ...]
     units: dict[int, UnitInfo] = field(default_factory=dict)
+    codes: dict[str, int] = field(default_factory=dict)
     phrases: dict[str, list[Named]] = field(default_factory=dict)
     prefixes: set[str] = field(default_factory=set)
 
@@ -215,7 +216,7 @@ def _stamp() -> tuple[object, ...]:
     return (units["n"], units["changed"], aliases["n"], aliases["last"])
 
 
-def _build(stamp: tuple[object, ...]) -> PlaceIndex:
+def _build(stamp: tuple[object, ...]) -> PlaceIndex:  # noqa: PLR0912 - one branch per kind of name
     index = PlaceIndex(stamp=stamp)
     rows = Unit.objects.filter(is_active=True).values_list(
         "id", "code", "name", "short_name", "level", "kind", "depth", "parent_id"
@@ -228,6 +229,7 @@ def _build(stamp: tuple[object, ...]) -> PlaceIndex:
         province_id = (
             unit_id if level == UnitLevel.PROVINCE else parent_id if level == UnitLevel.COMMUNE else None
         )
+        index.codes[code] = unit_id
         index.units[unit_id] = UnitInfo(unit_id, code, name, level, kind, depth, province_id)
         if level == UnitLevel.CENTRAL:
             if depth == 0 or kind in _NOT_A_BODY_KINDS:
@@ -280,6 +282,6 @@ def place_index() -> PlaceIndex:
 
 def place_index_reset() -> None:
     """Forget the index (tests, and after loading units in the same process)."""
-    global _cached, _checked_at  # noqa: PLW0603 - a per-process cache
+    global _cached, _checked_at
     with _lock:
         _cached, _checked_at = None, 0.0
