@@ -230,6 +230,7 @@ def routing_model_train_or_explain(
 
 @dataclass(frozen=True)
 class _Loaded:
+    key: tuple[Any, ...]  # (pk, version, trained_at): a version number alone may repeat after a rollback
     version: int
     pipeline: Any
     tokenizer: str
@@ -242,20 +243,20 @@ _loaded: _Loaded | None = None
 def active_model() -> _Loaded | None:
     """The active version, loaded once per process (one small query to check the version)."""
     global _loaded  # noqa: PLW0603 - a per-process cache
-    version = RoutingModel.objects.filter(is_active=True).values_list("version", flat=True).first()
-    if version is None:
+    row = RoutingModel.objects.filter(is_active=True).values_list("pk", "version", "trained_at").first()
+    if row is None:
         return None
     current = _loaded
-    if current is not None and current.version == version:
+    if current is not None and current.key == row:
         return current
     with _lock:
-        if _loaded is None or _loaded.version != version:
-            payload = RoutingModel.objects.filter(version=version).values_list("payload", flat=True).first()
+        if _loaded is None or _loaded.key != row:
+            payload = RoutingModel.objects.filter(pk=row[0]).values_list("payload", flat=True).first()
             if payload is None:
                 return None
             # Our own job wrote this payload (see the module docstring); never user input.
             content = joblib.load(io.BytesIO(bytes(payload)))
-            _loaded = _Loaded(version, content["pipeline"], content["tokenizer"])
+            _loaded = _Loaded(row, row[1], content["pipeline"], content["tokenizer"])
         return _loaded
 
 

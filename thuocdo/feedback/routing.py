@@ -365,7 +365,7 @@ def feedback_route(
                 _("Mô hình học máy phiên bản %(version)s gợi ý %(unit)s (xác suất %(p)s %%).")
                 % {
                     "version": model_version,
-                    "unit": _unit_name(index, unit_id),
+                    "unit": _unit_name(index, predicted_id),
                     "p": round(probability * 100),
                 },
                 learned=True,
