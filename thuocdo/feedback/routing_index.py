@@ -19,6 +19,7 @@ or repeat across provinces. A commune is found by its full name ("phường Ba �
 "xã Ba Vì", "P. Ba Đình") or its old name.
 """
 
+import functools
 import re
 import threading
 import time
@@ -54,6 +55,10 @@ _DOT_EXPAND = {
     "dk": ("dac", "khu"),
 }
 _UPPER_MAX = 5  # single-word abbreviations up to this length must be written in capitals
+
+
+# Folding is the hot path of routing; the vocabulary of words is small, so cache per word.
+fold_word = functools.lru_cache(maxsize=65536)(fold_diacritics)
 
 
 def _signature(token: str) -> str:
@@ -185,7 +190,7 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     for found in _TOKEN.finditer(text):
         original = found.group()
-        folded = fold_diacritics(original)
+        folded = fold_word(original)
         if not folded:
             continue
         follows_dot = text[found.end() : found.end() + 1] == "."

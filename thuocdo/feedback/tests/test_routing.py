@@ -28,7 +28,10 @@ pytestmark = pytest.mark.django_db
 def route(topics: None) -> Callable[..., RoutingDecision]:
     def run(topic: str, title: str, body: str, **place: Any) -> RoutingDecision:
         return feedback_route(
-            topic=Topic.objects.select_related("default_unit").get(code=topic), title=title, body=body, **place
+            topic=Topic.objects.select_related("default_unit").get(code=topic),
+            title=title,
+            body=body,
+            **place,
         )
 
     return run
@@ -40,7 +43,9 @@ def route(topics: None) -> Callable[..., RoutingDecision]:
 def test_form_commune_routes_a_local_topic_to_its_province(
     route: Callable[..., RoutingDecision], ba_dinh: Unit
 ) -> None:
-    decision = route("ha-tang-vien-thong", "Mất sóng", "Khu dân cư tổ 5 mất sóng 4G buổi tối.", commune=ba_dinh)
+    decision = route(
+        "ha-tang-vien-thong", "Mất sóng", "Khu dân cư tổ 5 mất sóng 4G buổi tối.", commune=ba_dinh
+    )
     assert decision.unit is not None and decision.unit.code == "01"
     assert decision.confidence >= routing_threshold()
     assert decision.method == RoutingMethod.RULE
@@ -55,20 +60,26 @@ def test_a_commune_named_in_the_text(route: Callable[..., RoutingDecision]) -> N
 
 
 def test_a_pre_2025_district_in_the_text(route: Callable[..., RoutingDecision]) -> None:
-    decision = route("ha-tang-vien-thong", "Mất sóng ở huyện Ba Vì", "Thôn 3 thường xuyên mất sóng 4G vào buổi tối.")
+    decision = route(
+        "ha-tang-vien-thong", "Mất sóng ở huyện Ba Vì", "Thôn 3 thường xuyên mất sóng 4G vào buổi tối."
+    )
     assert decision.unit is not None and decision.unit.code == "01"
     assert "huyện Ba Vì" in decision.reason
     assert decision.confidence >= routing_threshold()
 
 
 def test_an_old_district_in_the_place_field_with_abbreviations(route: Callable[..., RoutingDecision]) -> None:
-    decision = route("ha-tang-vien-thong", "Mất sóng", "Khu dân cư mất sóng 4G vào buổi tối.", place_text="Q.1, TP.HCM")
+    decision = route(
+        "ha-tang-vien-thong", "Mất sóng", "Khu dân cư mất sóng 4G vào buổi tối.", place_text="Q.1, TP.HCM"
+    )
     assert decision.unit is not None and decision.unit.code == "79"
     assert decision.confidence >= routing_threshold()
 
 
 def test_a_pre_2025_province(route: Callable[..., RoutingDecision]) -> None:
-    decision = route("dich-vu-cong-truc-tuyen", "Cổng dịch vụ công", "Cổng dịch vụ công của tỉnh Hà Giang hay lỗi.")
+    decision = route(
+        "dich-vu-cong-truc-tuyen", "Cổng dịch vụ công", "Cổng dịch vụ công của tỉnh Hà Giang hay lỗi."
+    )
     assert decision.unit is not None and decision.unit.code == "08"  # Hà Giang is now in Tuyên Quang
 
 
@@ -88,7 +99,9 @@ def test_an_abbreviation_counts_only_in_capitals(route: Callable[..., RoutingDec
 
 def test_a_provincial_department_routes_to_its_province(route: Callable[..., RoutingDecision]) -> None:
     decision = route(
-        "khac", "Chậm xử lý hồ sơ", "Sở Khoa học và Công nghệ tỉnh Cao Bằng chậm xử lý hồ sơ của doanh nghiệp."
+        "khac",
+        "Chậm xử lý hồ sơ",
+        "Sở Khoa học và Công nghệ tỉnh Cao Bằng chậm xử lý hồ sơ của doanh nghiệp.",
     )
     assert decision.unit is not None and decision.unit.code == "04"
     assert "Sở Khoa học và Công nghệ tỉnh Cao Bằng" in decision.reason
@@ -96,7 +109,9 @@ def test_a_provincial_department_routes_to_its_province(route: Callable[..., Rou
 
 def test_ordinary_words_are_not_places(route: Callable[..., RoutingDecision]) -> None:
     # "phương án phù hợp" folds to "phuong an phu hop"; Phường An Phú exists. Diacritics decide.
-    decision = route("ha-tang-vien-thong", "Đề xuất", "Cần phương án phù hợp cho xã hội số, quản lý tình hình tốt hơn.")
+    decision = route(
+        "ha-tang-vien-thong", "Đề xuất", "Cần phương án phù hợp cho xã hội số, quản lý tình hình tốt hơn."
+    )
     assert decision.unit is not None and decision.unit.code == "BO-KHCN"  # the topic's default body
     assert "chưa xác định được địa điểm" in decision.reason
 
@@ -115,13 +130,17 @@ def test_a_commune_name_shared_by_several_provinces_is_ambiguous(
 
 
 def test_conflicting_bodies_lower_the_confidence(route: Callable[..., RoutingDecision]) -> None:
-    decision = route("y-te-so", "Kinh phí phần mềm", "Đề nghị Bộ Tài chính cấp kinh phí cho phần mềm bệnh viện.")
+    decision = route(
+        "y-te-so", "Kinh phí phần mềm", "Đề nghị Bộ Tài chính cấp kinh phí cho phần mềm bệnh viện."
+    )
     assert decision.unit is not None and decision.unit.code == "BO-YT"
     assert decision.confidence < routing_threshold()
     assert "Bộ Tài chính" in decision.reason
 
 
-def test_below_the_threshold_the_case_waits_in_triage_with_the_suggestion(submit: Callable[..., Item]) -> None:
+def test_below_the_threshold_the_case_waits_in_triage_with_the_suggestion(
+    submit: Callable[..., Item],
+) -> None:
     item = submit(
         topic="chuyen-doi-so-dia-phuong",
         commune="",
@@ -221,7 +240,9 @@ def test_the_classifier_routes_what_the_rules_cannot(route: Callable[..., Routin
     assert without.unit is None
     model = routing_model_train(samples=samples())
     assert model is not None
-    decision = route("khac", "Góp ý", "Bệnh viện chậm cập nhật hồ sơ sức khỏe, bác sĩ phải ghi tay đơn thuốc.")
+    decision = route(
+        "khac", "Góp ý", "Bệnh viện chậm cập nhật hồ sơ sức khỏe, bác sĩ phải ghi tay đơn thuốc."
+    )
     assert decision.unit is not None and decision.unit.code == "BO-YT"
     assert decision.method == RoutingMethod.CLASSIFIER and decision.model_version == model.version
     assert "Mô hình học máy phiên bản 1" in decision.reason
