@@ -8,6 +8,8 @@ selector, render."""
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -35,6 +37,7 @@ from .schemas import (
     TransferIn,
     UnitIn,
 )
+from .services.similar import similar_to_text
 from .statistics import unit_statistics
 from .throttle import intake_throttle
 
@@ -90,6 +93,57 @@ def _submission(payload: Schema) -> services.SubmissionInput:
 @router.get("/topics", response=list[TopicOut], auth=None, summary="Danh mục lĩnh vực")
 def topic_list(request: HttpRequest) -> Any:
     return selectors.topic_list()
+
+
+class SimilarQuery(Schema):
+    text: str = Field(..., min_length=10, max_length=5000, description="Tiêu đề và nội dung đang soạn")
+    limit: int = Field(5, ge=1, le=10)
+
+
+class SimilarOut(Schema):
+    """A possible duplicate as anyone may see it: no personal data, no tracking code."""
+
+    id: int
+    title: str | None = Field(description="Chỉ có khi kết quả đã được công khai (đã rà soát)")
+    topic: str
+    state: str
+    state_label: str
+    unit: dict[str, str] | None
+    is_published: bool
+    received_on: str
+    similarity: float
+    url: str | None
+
+
+def _throttle_similar(request: HttpRequest) -> None:
+    intake_throttle(request, group="feedback-similar")
+
+
+@router.get(
+    "/similar",
+    response=list[SimilarOut],
+    auth=None,
+    summary="Phản ánh, kiến nghị tương tự (trước khi gửi)",
+)
+def similar_list(request: HttpRequest, query: Query[SimilarQuery]) -> Any:
+    _throttle_similar(request)
+    cases = similar_to_text(text=query.text, limit=query.limit, scope="public")
+    return [
+        {
+            "id": case.pk,
+            # An unpublished title has not been reviewed and may carry personal data.
+            "title": case.title if case.is_published else None,
+            "topic": case.topic.name,
+            "state": case.state,
+            "state_label": str(case.get_state_display()),
+            "unit": {"code": case.unit.code, "name": case.unit.name} if case.unit else None,
+            "is_published": case.is_published,
+            "received_on": timezone.localtime(case.received_at).date().isoformat(),
+            "similarity": case.similarity,  # type: ignore[attr-defined]
+            "url": reverse("feedback:published_case", args=[case.pk]) if case.is_published else None,
+        }
+        for case in cases
+    ]
 
 
 @router.post(

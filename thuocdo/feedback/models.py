@@ -429,6 +429,7 @@ class RoutingModel(models.Model):
     held_out = models.PositiveIntegerField(_("số mẫu kiểm tra"))
     accuracy = models.FloatField(_("độ chính xác"))
     label_count = models.PositiveIntegerField(_("số đơn vị"))
+    labels = models.JSONField(_("các đơn vị (mã)"), default=list, blank=True)
     algorithm = models.CharField(max_length=200)
     payload = models.BinaryField()
     is_active = models.BooleanField(default=False)

@@ -1,20 +1,29 @@
 """Background jobs of the feedback desk.
 
-`feedback_sweep` runs the deadline clock (reminders, escalation, closing) and, on a
-backend that can defer jobs (the database queue, Redis), queues its own next run, so
-one `manage.py feedback_sweep --schedule` at start-up keeps the clock ticking without
-cron. It is idempotent: two chains running at once only cost work, never double
-reminders.
+- `feedback_sweep` runs the deadline clock (reminders, escalation, closing) and, on a
+  backend that can defer jobs (the database queue, Redis), queues its own next run, so
+  one `manage.py feedback_sweep --schedule` at start-up keeps the clock ticking without
+  cron. It is idempotent: two chains running at once only cost work, never double
+  reminders.
+- `routing_model_train_job` retrains the routing classifier from handled cases
+  (operators press "Huấn luyện lại" on /feedback/desk/routing/, or schedule
+  `manage.py routing_train --enqueue`). Too little data is not a failure: the job
+  finishes with the reason.
 """
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskContext
 
+from thuocdo.accounts.models import User
+from thuocdo.core.jobs import retrying
+
+from .classifier import TrainingSkipped, routing_model_train_or_explain
 from .services.clock import cases_sweep
 
 logger = logging.getLogger("thuocdo.feedback")
@@ -49,3 +58,20 @@ def feedback_sweep(context: TaskContext, reschedule: bool = False) -> dict[str, 
     }
     logger.info("feedback sweep: %s", summary)
     return summary
+
+
+@task(takes_context=True)
+@retrying(max_attempts=2)
+def routing_model_train_job(context: TaskContext, actor_id: int | None = None) -> dict[str, Any]:
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        model = routing_model_train_or_explain(actor=actor)
+    except TrainingSkipped as skipped:
+        logger.info("Routing model not trained: %s", skipped)
+        return {"trained": False, "reason": str(skipped)}
+    return {
+        "trained": True,
+        "version": model.version,
+        "accuracy": round(model.accuracy, 4),
+        "active": model.is_active,
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_public
+from . import views, views_public, views_routing
 
 app_name = "feedback"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     # Handlers (login).
     path("desk/", views.inbox, name="inbox"),
     path("desk/triage/", views.triage, name="triage"),
+    path("desk/routing/", views_routing.routing_models, name="routing_models"),
     path("desk/escalations/", views.escalations, name="escalations"),
     path("desk/backlog/", views.backlog, name="backlog"),
     path("desk/backlog/<str:code>/", views.backlog, name="backlog_unit"),

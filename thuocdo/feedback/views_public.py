@@ -128,7 +128,7 @@ def similar(request: HttpRequest) -> HttpResponse:
     from .services.similar import similar_to_text  # noqa: PLC0415 - being improved elsewhere
 
     text = f"{request.GET.get('title', '')} {request.GET.get('body', '')}".strip()[:SIMILAR_TEXT_MAX]
-    cases = similar_to_text(text=text, limit=5) if len(text) >= 10 else []
+    cases = similar_to_text(text=text, limit=5, scope="public") if len(text) >= 10 else []
     return render(request, "feedback/_similar.html", {"cases": cases})
 
 

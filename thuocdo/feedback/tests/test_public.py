@@ -221,11 +221,14 @@ def test_similar_cases_are_shown_before_sending_without_personal_data(
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Mất sóng di động ở phường Ba Đình" in html
+    # An open case shows its topic and unit, not its unreviewed title.
+    assert "Hạ tầng viễn thông, sóng di động, Internet" in html
+    assert "Thành phố Hà Nội" in html
+    assert "Mất sóng di động ở phường Ba Đình" not in html
     assert "an.nguyen@example.vn" not in html and "Nguyễn Văn An" not in html
     assert "PA-" not in html and "KN-" not in html
     empty = client.get(reverse("feedback:similar"), {"title": "xyz"})
-    assert "Mất sóng" not in empty.content.decode()
+    assert "Hạ tầng viễn thông" not in empty.content.decode()
 
 
 # Tracking -----------------------------------------------------------------------------
