@@ -168,7 +168,22 @@ ASKS = [
     "Đề nghị kiểm tra và thông báo kết quả cho người dân.",
 ]
 DURATIONS = ["hơn một tháng nay", "từ đầu năm đến nay", "khoảng hai tuần nay", "nhiều năm nay", "từ sau Tết"]
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+]
 MIDDLE = ["Văn", "Thị", "Minh", "Thu", "Quốc", "Ngọc", "Hữu", "Thanh", "Đức", "Hoài", "Gia", "Xuân"]
 GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Khánh", "Lan", "Linh", "Long"]
 GIVEN += ["Mai", "Nam", "Ngân", "Phong", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vy", "Yến"]
@@ -228,7 +243,9 @@ FEATURED_DISTRICTS = [("01", "Huyện Ba Vì"), ("12", "Huyện Mường Tè"), 
 def _topic_rules() -> dict[str, _TopicRule]:
     rows = tomllib.loads(TOPICS_FILE.read_text(encoding="utf-8"))["topic"]
     return {
-        row["code"]: _TopicRule(row["code"], row.get("default_unit", ""), row.get("handling_level", "central"))
+        row["code"]: _TopicRule(
+            row["code"], row.get("default_unit", ""), row.get("handling_level", "central")
+        )
         for row in rows
     }
 
@@ -273,13 +290,16 @@ def _lower_first(text: str) -> str:
 
 class _Generator:
     def __init__(self, seed: int, rules: dict[str, _TopicRule], places: _Places) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - reproducible sample text, not secrets
         self.rules = rules
         self.places = places
         self.province_codes = [code for code, _n, _s in places.provinces if places.communes.get(code)]
         # Big cities send more; otherwise by number of communes.
         weights = [len(places.communes[code]) for code in self.province_codes]
-        self.province_weights = [w * (4 if code in ("01", "79") else 1) for w, code in zip(weights, self.province_codes, strict=True)]
+        self.province_weights = [
+            w * (4 if code in ("01", "79") else 1)
+            for w, code in zip(weights, self.province_codes, strict=True)
+        ]
         self.names = {code: (name, short) for code, name, short in places.provinces}
         self.subjects = [code for code in SUBJECT_WEIGHTS if code in rules]
         self.subject_weights = [SUBJECT_WEIGHTS[code] for code in self.subjects]
@@ -298,7 +318,12 @@ class _Generator:
         if roll < at_commune:
             code, name = self.rng.choice(self.places.communes[province])
             hamlet = self.choice(HAMLETS)
-            return province, code, f"{hamlet}, {name}, {province_name}", f"{hamlet}, {_lower_first(name)}, {province_short}"
+            return (
+                province,
+                code,
+                f"{hamlet}, {name}, {province_name}",
+                f"{hamlet}, {_lower_first(name)}, {province_short}",
+            )
         districts = self.places.districts.get(province) or []
         if self.rng.random() < 0.15:
             province, district = self.rng.choice(FEATURED_DISTRICTS)
@@ -323,7 +348,7 @@ class _Generator:
             return name, email, phone
         return name, email, ""
 
-    def text(self, subject: str, where: str) -> tuple[str, str, list[str]]:  # noqa: PLR0911, PLR0915
+    def text(self, subject: str, where: str) -> tuple[str, str, list[Kind]]:  # noqa: PLR0911, PLR0912, PLR0915 - one branch per subject
         """(title, body, kinds that fit) for one subject."""
         r, c = self.rng, self.choice
         at = f" tại {where}" if where else ""
@@ -367,7 +392,9 @@ class _Generator:
             return title, f"{core} {ask}", kinds
         if subject == "du-lieu-dinh-danh":
             problem = c(VNEID_PROBLEMS)
-            title = c(["Lỗi ứng dụng VNeID", "Không kích hoạt được định danh điện tử", "Sai thông tin trên VNeID"])
+            title = c(
+                ["Lỗi ứng dụng VNeID", "Không kích hoạt được định danh điện tử", "Sai thông tin trên VNeID"]
+            )
             title += c(["", " của người cao tuổi", f" {since}"])
             body = f"Gia đình tôi{at} gặp tình trạng {problem}. Đã ra công an cấp xã hỏi nhưng chưa được giải quyết."
             if name_ministry:
@@ -375,7 +402,14 @@ class _Generator:
             return title, f"{body} {ask}", [Kind.REPORT]
         if subject == "an-toan-thong-tin":
             scam = c(SCAMS)
-            title = c(["Cảnh báo lừa đảo trực tuyến", "Tin nhắn lừa đảo", "Bị lừa đảo qua mạng", "Trang web giả mạo"])
+            title = c(
+                [
+                    "Cảnh báo lừa đảo trực tuyến",
+                    "Tin nhắn lừa đảo",
+                    "Bị lừa đảo qua mạng",
+                    "Trang web giả mạo",
+                ]
+            )
             body = f"Người dân{at} nhận được {scam}. {c(['Nhiều người cao tuổi đã bị mất tiền.', 'Số điện thoại gửi tin vẫn hoạt động.', 'Tôi đã báo nhà mạng nhưng chưa có kết quả.'])}"
             if name_ministry:
                 body += f" Đề nghị {ministry} điều tra, xử lý và cảnh báo rộng rãi."
@@ -386,7 +420,9 @@ class _Generator:
             return title, f"{body} {ask}", kinds
         if subject == "nghien-cuu-khoa-hoc":
             topic = c(RESEARCH)
-            title = c([f"Vướng mắc về {topic}", f"Đề nghị đơn giản hóa {topic}", f"Kiến nghị sửa đổi {topic}"])
+            title = c(
+                [f"Vướng mắc về {topic}", f"Đề nghị đơn giản hóa {topic}", f"Kiến nghị sửa đổi {topic}"]
+            )
             title = title[:200]
             body = (
                 f"Nhóm nghiên cứu của chúng tôi tại {c(['một trường đại học', 'một viện nghiên cứu', 'một bệnh viện', 'một doanh nghiệp'])}"
@@ -397,7 +433,9 @@ class _Generator:
             return title, f"{body} {ask}", [Kind.RECOMMENDATION, Kind.SOLUTION]
         if subject == "doi-moi-sang-tao":
             domain, want = c(SANDBOX_DOMAINS), c(STARTUP_ASKS)
-            title = c([f"Đề xuất {want} cho {domain}", f"Kiến nghị về {want}", f"Sáng kiến thử nghiệm {domain}"])
+            title = c(
+                [f"Đề xuất {want} cho {domain}", f"Kiến nghị về {want}", f"Sáng kiến thử nghiệm {domain}"]
+            )
             body = (
                 f"Doanh nghiệp khởi nghiệp của chúng tôi phát triển giải pháp {domain} nhưng chưa có khung pháp lý để thử nghiệm."
                 f" Đề xuất {want} trong thời hạn {r.randint(1, 3)} năm, có giám sát."
@@ -429,7 +467,9 @@ class _Generator:
             return title[:200], body, [Kind.INITIATIVE, Kind.RECOMMENDATION, Kind.SOLUTION]
         if subject == "y-te-so":
             matter = c(HEALTH)
-            title = c(["Bệnh án điện tử", "Sổ sức khỏe điện tử", "Bảo hiểm y tế điện tử", "Khám bệnh trực tuyến"])
+            title = c(
+                ["Bệnh án điện tử", "Sổ sức khỏe điện tử", "Bảo hiểm y tế điện tử", "Khám bệnh trực tuyến"]
+            )
             title += c([" chưa thuận tiện", ": người bệnh gặp khó", " cần cải thiện"])
             body = f"Tôi phản ánh tình trạng {matter}{at}. Người bệnh phải mang theo nhiều giấy tờ."
             if name_ministry:
@@ -456,7 +496,7 @@ class _Generator:
         name, email, phone = self.contact()
         # Half of those who name a place type it; the others pick it from the lists only.
         return SampleItem(
-            kind=self.rng.choice(kinds),
+            kind=str(self.rng.choice(kinds).value),
             topic_code=chosen,
             title=title,
             body=body,
