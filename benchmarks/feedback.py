@@ -20,6 +20,7 @@ import os
 import platform
 import random
 import signal
+import subprocess
 import sys
 import time
 from datetime import date
@@ -39,7 +40,6 @@ from django.test import Client as DjangoClient
 from django.utils import timezone
 
 from benchmarks.httpload import Client, Sample, concurrent, sequential
-from benchmarks.monitoring import HOST, PORT, WORKERS, start_server
 from thuocdo.accounts.models import Role, RoleAssignment, User
 from thuocdo.accounts.services import api_token_create
 from thuocdo.feedback.models import Case, Item, RoutingModel, Topic
@@ -47,10 +47,37 @@ from thuocdo.feedback.routing import feedback_route, routing_threshold
 from thuocdo.feedback.samples import SampleItem, sample_items
 from thuocdo.units.models import Unit
 
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8766"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "8"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "24"))
 SUBMIT_SECONDS = float(os.environ.get("BENCH_SUBMIT_SECONDS", "20"))
 ACCURACY_ITEMS, ACCURACY_SEED, ROUTING_ITEMS = 2000, 2026, 1000
 TARGETS = {"intake_per_s": 300, "routing_p95_ms": 50, "list_p95_ms": 300}
+
+
+def start_server() -> subprocess.Popen[bytes]:
+    """gunicorn from the running interpreter's environment, serving this checkout."""
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    command = [str(gunicorn), "thuocdo.config.wsgi:application", "--bind", f"{HOST}:{PORT}"]
+    command += [
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "120",
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ}, start_new_session=True)  # noqa: S603
+    for _ in range(120):
+        try:
+            if Client(HOST, PORT).request("GET", "/healthz")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
 
 
 class Router:

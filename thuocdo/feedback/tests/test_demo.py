@@ -88,3 +88,16 @@ def test_seed_command_is_idempotent(demo_loaded: str) -> None:
     call_command("seed_feedback_demo", "--force", stdout=out)
     assert (Case.objects.count(), Item.objects.count(), CaseEvent.objects.count()) == before
     assert "không nạp thêm" in out.getvalue()
+
+
+def test_api_lists_shape_only_the_requested_page(demo_loaded: str, client: Any) -> None:
+    from thuocdo.accounts.models import User  # noqa: PLC0415
+
+    client.force_login(User.objects.get(username="vanphong"))
+    body = client.get("/api/v1/feedback/cases?limit=5&offset=2").json()
+    assert body["count"] == Case.objects.count()
+    expected = list(Case.objects.order_by("-received_at", "-pk").values_list("pk", flat=True)[2:7])
+    assert [row["id"] for row in body["items"]] == expected
+    triage = client.get("/api/v1/feedback/triage?limit=2").json()
+    assert triage["count"] == Case.objects.filter(unit__isnull=True, state=CaseState.RECEIVED).count()
+    assert len(triage["items"]) == 2
