@@ -91,7 +91,7 @@ def test_seed_command_is_idempotent(demo_loaded: str) -> None:
 
 
 def test_api_lists_shape_only_the_requested_page(demo_loaded: str, client: Any) -> None:
-    from thuocdo.accounts.models import User  # noqa: PLC0415
+    from thuocdo.accounts.models import User
 
     client.force_login(User.objects.get(username="vanphong"))
     body = client.get("/api/v1/feedback/cases?limit=5&offset=2").json()
