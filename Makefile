@@ -9,7 +9,7 @@ PORT ?= 8000
 # manage.py defaults to the dev settings; the tests always use the test settings.
 TEST_ENV := DJANGO_SETTINGS_MODULE=thuocdo.config.settings.test
 
-.PHONY: bench-monitoring run test test-browser install install-dev messages migrate lint typecheck check openapi ci clean help
+.PHONY: bench-monitoring bench-feedback run test test-browser install install-dev messages migrate lint typecheck check openapi ci clean help
 
 help:
 	@echo "make run    — cài đặt, nạp dữ liệu thật, chạy http://$(HOST):$(PORT) (SQLite)"
@@ -82,6 +82,18 @@ bench-monitoring: install-dev
 	$(BENCH_ENV) $(PY) manage.py load_units -v0
 	$(BENCH_ENV) $(PY) benchmarks/monitoring_data.py
 	$(BENCH_ENV) $(PY) benchmarks/monitoring.py
+
+# The feedback desk with one million items, in its own database (see docs/benchmarks.md).
+FEEDBACK_BENCH_DB ?= thuocdo_feedback_bench
+FEEDBACK_BENCH_ENV := DJANGO_SETTINGS_MODULE=thuocdo.config.settings.bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(FEEDBACK_BENCH_DB)
+bench-feedback: install-dev
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect 15 main start
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(FEEDBACK_BENCH_DB)'" | grep -q 1 || \
+	  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(FEEDBACK_BENCH_DB)"
+	$(FEEDBACK_BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(FEEDBACK_BENCH_ENV) $(PY) manage.py load_units -v0
+	$(FEEDBACK_BENCH_ENV) $(PY) benchmarks/feedback_data.py
+	$(FEEDBACK_BENCH_ENV) $(PY) benchmarks/feedback.py
 
 ci:
 	bash .ci/run

@@ -86,6 +86,20 @@ def _submitted(request: HttpRequest, item: Item) -> Status[Any]:
     return Status(200 if getattr(item, "replayed", False) else 201, body)
 
 
+class _ShapedPages:
+    """Cases for the paginator: it counts the queryset and shapes only the page it slices
+    (shaping the whole list first would read every case the user may see)."""
+
+    def __init__(self, cases: Any) -> None:
+        self.cases = cases
+
+    def all(self) -> Any:
+        return self.cases
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return [selectors.case_shape(case) for case in self.cases[page]]
+
+
 def _submission(payload: Schema) -> services.SubmissionInput:
     return services.SubmissionInput(**payload.dict())
 
@@ -271,13 +285,13 @@ def case_list(request: HttpRequest, filters: Query[CaseFilters]) -> Any:
         topic=filters.topic,
         query=filters.q,
     ).select_related("suggested_unit")
-    return [selectors.case_shape(case) for case in cases]
+    return _ShapedPages(cases)
 
 
 @router.get("/triage", response=list[CaseOut], summary="Hàng chờ phân loại của Văn phòng thường trực")
 @paginate(LimitOffsetPagination)
 def triage_list(request: HttpRequest) -> Any:
-    return [selectors.case_shape(case) for case in selectors.triage_queue(user=request.user)]
+    return _ShapedPages(selectors.triage_queue(user=request.user))
 
 
 @router.get(
