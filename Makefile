@@ -46,6 +46,7 @@ run: migrate
 	$(PY) manage.py load_topics
 	$(PY) manage.py load_initiative_data
 	$(PY) manage.py seed_initiatives_demo
+	$(PY) manage.py seed_feedback_demo
 	$(PY) manage.py feedback_sweep --schedule
 	@echo "Thước Đo: http://$(HOST):$(PORT)  (Ctrl+C để dừng; worker công việc nền chạy kèm)"
 	@trap 'kill 0' EXIT INT TERM; \
