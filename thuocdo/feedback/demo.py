@@ -246,6 +246,15 @@ def _run_step(
     assert entry.item is not None  # noqa: S101 - steps run after filing
     case = Case.objects.select_related("unit").get(pk=Item.objects.get(pk=entry.item.pk).case_id)
     office = people[OFFICE]
+    if action in ("accept", "answer") and case.unit is None:
+        # Routing left it to the Standing Office: it triages to the competent unit first.
+        case = case_triage(
+            actor=office, case=case, unit=Unit.objects.get(code=entry.sample.expected_unit_code), note="", now=at
+        )
+    if action == "triage" and case.unit is not None:
+        action = "transfer"  # routing already chose a unit; the office moves it if it is not the right one
+    if action == "accept" and case.state != CaseState.ASSIGNED:
+        return
     if action == "accept":
         case_accept(actor=_handler(case, people), case=case, now=at)
     elif action == "answer":
