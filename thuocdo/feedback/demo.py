@@ -24,7 +24,7 @@ from thuocdo.units.models import Unit
 from thuocdo.workdays.services import calendar_seed
 
 from .config import topics_load
-from .models import Case, CaseState, Item
+from .models import Case, CaseState, Item, RoutingModel
 from .samples import OTHER_TOPIC, SampleItem, sample_items
 from .services import (
     SubmissionInput,
@@ -249,7 +249,11 @@ def _run_step(
     if action in ("accept", "answer") and case.unit is None:
         # Routing left it to the Standing Office: it triages to the competent unit first.
         case = case_triage(
-            actor=office, case=case, unit=Unit.objects.get(code=entry.sample.expected_unit_code), note="", now=at
+            actor=office,
+            case=case,
+            unit=Unit.objects.get(code=entry.sample.expected_unit_code),
+            note="",
+            now=at,
         )
     if action == "triage" and case.unit is not None:
         action = "transfer"  # routing already chose a unit; the office moves it if it is not the right one
@@ -297,6 +301,14 @@ def feedback_demo_load(*, notify: Callable[[str], object] = lambda _m: None) -> 
     now = timezone.now()
     calendar_seed(years=sorted({(now - timedelta(days=90)).year, now.year, now.year + 1}))
     topics_load()
+    if not RoutingModel.objects.exists():
+        # A first classifier version, trained on labelled sample items (decision 0030), so
+        # the routing page has a model and an accuracy to show before any case is handled.
+        from .classifier import routing_model_train  # noqa: PLC0415 - loads scikit-learn
+
+        routing_model_train(
+            samples=[(s.text, s.expected_unit_code) for s in sample_items(800, seed=SEED + 1)]
+        )
     people = _people()
     plans = _plans(now)
     # Every filing, every step and a weekly sweep, in time order.
