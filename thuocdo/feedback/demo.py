@@ -301,14 +301,6 @@ def feedback_demo_load(*, notify: Callable[[str], object] = lambda _m: None) -> 
     now = timezone.now()
     calendar_seed(years=sorted({(now - timedelta(days=90)).year, now.year, now.year + 1}))
     topics_load()
-    if not RoutingModel.objects.exists():
-        # A first classifier version, trained on labelled sample items (decision 0030), so
-        # the routing page has a model and an accuracy to show before any case is handled.
-        from .classifier import routing_model_train  # noqa: PLC0415 - loads scikit-learn
-
-        routing_model_train(
-            samples=[(s.text, s.expected_unit_code) for s in sample_items(800, seed=SEED + 1)]
-        )
     people = _people()
     plans = _plans(now)
     # Every filing, every step and a weekly sweep, in time order.
@@ -341,6 +333,15 @@ def feedback_demo_load(*, notify: Callable[[str], object] = lambda _m: None) -> 
     with transaction.atomic():
         for _at, _order, step in timeline:
             step()
+    if not RoutingModel.objects.exists():
+        # A first classifier version, trained on labelled sample items (decision 0030), so
+        # the routing page has a model and an accuracy to show. Trained after the demo
+        # history, which therefore shows rule-based routing, triage and transfers.
+        from .classifier import routing_model_train  # noqa: PLC0415 - loads scikit-learn
+
+        routing_model_train(
+            samples=[(s.text, s.expected_unit_code) for s in sample_items(800, seed=SEED + 1)]
+        )
     notify(f"{len(plans)} phản ánh minh hoạ đã được tiếp nhận và xử lý.")
     return DemoResult(created=len(plans), counts=demo_counts())
 
