@@ -95,6 +95,7 @@ bench-feedback: install-dev
 	$(FEEDBACK_BENCH_ENV) $(PY) manage.py load_units -v0
 	$(FEEDBACK_BENCH_ENV) $(PY) benchmarks/feedback_data.py
 	$(FEEDBACK_BENCH_ENV) $(PY) benchmarks/feedback.py
+	$(FEEDBACK_BENCH_ENV) $(PY) benchmarks/feedback_durability.py
 
 ci:
 	bash .ci/run
