@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from thuocdo.core.models import TimeStampedModel
 from thuocdo.units.models import Unit
@@ -337,7 +338,7 @@ class Attachment(models.Model):
 
 
 class EventKind(models.TextChoices):
-    RECEIVED = "received", _("Tiếp nhận")
+    RECEIVED = "received", pgettext_lazy("received", "Tiếp nhận")
     ROUTED = "routed", _("Phân công tự động")
     TRIAGED = "triaged", _("Phân loại")
     ASSIGNED = "assigned", _("Giao xử lý")

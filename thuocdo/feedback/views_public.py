@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from thuocdo.core.errors import AppError, Conflict, NotFound, RateLimited, ValidationFailed
@@ -281,7 +282,7 @@ def unit_statistics(request: HttpRequest) -> HttpResponse:
     }
     columns = [
         ("name", _("Đơn vị")),
-        ("received", _("Tiếp nhận")),
+        ("received", pgettext("received", "Tiếp nhận")),
         ("answered", _("Đã trả lời")),
         ("on_time", _("Trả lời đúng hạn")),
         ("overdue", _("Đang quá hạn")),
