@@ -492,12 +492,12 @@ def _evidence_errors(files: Sequence[UploadedFile], links: Sequence[str]) -> lis
 
 def _values_parse(
     task: Task, values: Sequence[IndicatorValueInput], errors: dict[str, list[str]]
-) -> dict[int, Decimal]:
-    """Indicator values by indicator id; problems are added to `errors` per value."""
+) -> dict[Indicator, Decimal]:
+    """Indicator values by indicator; problems are added to `errors` per value."""
     if not values:
         return {}
     indicators = {i.key: i for i in task.indicators.filter(is_current=True)}
-    parsed: dict[int, Decimal] = {}
+    parsed: dict[Indicator, Decimal] = {}
     for item in values:
         indicator = indicators.get(item.key)
         field = f"values.{item.key}"
@@ -512,7 +512,7 @@ def _values_parse(
         elif indicator.unit_of_measure == "%" and not Decimal(0) <= value <= Decimal(100):
             errors[field] = [_("Tỷ lệ phải từ 0 đến 100.")]
         else:
-            parsed[indicator.pk] = value
+            parsed[indicator] = value
     return parsed
 
 
@@ -524,7 +524,7 @@ def _report_errors(
     texts: dict[str, str],
     values: Sequence[IndicatorValueInput],
     today: date,
-) -> tuple[dict[str, list[str]], dict[int, Decimal]]:
+) -> tuple[dict[str, list[str]], dict[Indicator, Decimal]]:
     errors: dict[str, list[str]] = {}
     task = assignment.task
     recurrence = task.recurrence
@@ -668,7 +668,7 @@ def _report_insert(
     period: date,
     progress: int,
     texts: dict[str, str],
-    values: dict[int, Decimal],
+    values: dict[Indicator, Decimal],
     files: Sequence[UploadedFile],
     links: Sequence[str],
     idempotency_key: str | None,
@@ -714,17 +714,18 @@ def _report_insert(
         is_simulated=is_simulated,
         **texts,
     )
-    IndicatorValue.objects.bulk_create(
+    indicator_values = IndicatorValue.objects.bulk_create(
         [
-            IndicatorValue(report=report, indicator_id=indicator_id, value=value)
-            for indicator_id, value in values.items()
+            IndicatorValue(report=report, indicator=indicator, value=value)
+            for indicator, value in values.items()
         ]
     )
-    _evidence_store(report, actor, files, links)
+    evidence = _evidence_store(report, actor, files, links)
     assignment_refresh_facts(locked)
     reason = _sample_reason(report, previous_progress, locked)
-    if reason:
-        Verification.objects.create(report=report, reason=reason)
+    verifications = [Verification.objects.create(report=report, reason=reason)] if reason else []
+    # A new report's rows are all in hand: callers that show it need not read them back.
+    _prefetched(report, values=indicator_values, evidence=evidence, verifications=verifications)
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -734,14 +735,28 @@ def _report_insert(
             "period": period.isoformat(),
             "progress": progress,
             "version": version,
-            "values": {str(k): str(v) for k, v in values.items()},
+            "values": {str(k.pk): str(v) for k, v in values.items()},
             "evidence": len(files) + len(links),
         },
     )
     return report
 
 
-def _evidence_store(report: Report, actor: Any, files: Sequence[UploadedFile], links: Sequence[str]) -> None:
+def _prefetched(report: Report, **related: Sequence[Any]) -> None:
+    """Fill the report's related-object caches as `prefetch_related` would, with rows this
+    transaction has just written, so that `report.values.all()` and the like need no query."""
+    cache = report.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(report, name).all()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
+
+
+def _evidence_store(
+    report: Report, actor: Any, files: Sequence[UploadedFile], links: Sequence[str]
+) -> list[Evidence]:
+    stored: list[Evidence] = []
     for upload in files:
         digest = hashlib.sha256()
         for chunk in upload.chunks():
@@ -757,7 +772,11 @@ def _evidence_store(report: Report, actor: Any, files: Sequence[UploadedFile], l
         )
         evidence.file.save(upload.name or "minh-chung", upload, save=False)
         evidence.save()
-    Evidence.objects.bulk_create([Evidence(report=report, url=link, uploaded_by=actor) for link in links])
+        stored.append(evidence)
+    stored += Evidence.objects.bulk_create(
+        [Evidence(report=report, url=link, uploaded_by=actor) for link in links]
+    )
+    return stored
 
 
 def _sample_reason(report: Report, previous_progress: int, assignment: Assignment) -> str:
