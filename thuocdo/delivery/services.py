@@ -721,7 +721,10 @@ def _report_insert(
         ]
     )
     evidence = _evidence_store(report, actor, files, links)
-    assignment_refresh_facts(locked)
+    if current is not None and current.status in COUNTED:
+        assignment_refresh_facts(locked)  # a counted report left the set: recount
+    else:
+        assignment_add_report_facts(locked, report)
     reason = _sample_reason(report, previous_progress, locked)
     verifications = [Verification.objects.create(report=report, reason=reason)] if reason else []
     # A new report's rows are all in hand: callers that show it need not read them back.
@@ -858,6 +861,35 @@ def assignment_refresh_facts(assignment: Assignment) -> Assignment:
         timezone.localdate(completion.submitted_at) if completion and completion.submitted_at else None
     )
     assignment.disputed = latest is not None and latest.pk in disputed_ids
+    return _facts_save(assignment)
+
+
+def assignment_add_report_facts(assignment: Assignment, report: Report) -> Assignment:
+    """The facts once `report`, a new counted report, joins the assignment's counted
+    reports, when no counted report left them: the same result as
+    `assignment_refresh_facts`, computed from the stored facts without reading the other
+    reports. The assignment must be locked (select_for_update) and its facts current."""
+    if report.progress == 100 and assignment.completed_on is not None:
+        # Which claim completes it depends on the periods of both: recount.
+        return assignment_refresh_facts(assignment)
+    if assignment.last_period is None or report.period > assignment.last_period:
+        # The new report is the latest; it has no finding yet, so it is not disputed.
+        assignment.progress, assignment.last_period, assignment.disputed = (
+            report.progress,
+            report.period,
+            False,
+        )
+    if report.submitted_at and (
+        assignment.last_report_at is None or report.submitted_at > assignment.last_report_at
+    ):
+        assignment.last_report_at = report.submitted_at
+    assignment.reports_submitted += 1
+    if report.progress == 100 and report.submitted_at:
+        assignment.completed_on = timezone.localdate(report.submitted_at)
+    return _facts_save(assignment)
+
+
+def _facts_save(assignment: Assignment) -> Assignment:
     assignment_set_thresholds(assignment)
     assignment.save(
         update_fields=[
