@@ -676,11 +676,9 @@ def _report_insert(
     is_simulated: bool,
     submitted_at: Any,
 ) -> Report:
-    locked = (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("task", "unit")
-        .get(pk=assignment.pk)
-    )
+    # Lock the assignment and read its facts afresh; its task and unit do not change.
+    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    locked.task, locked.unit = assignment.task, assignment.unit
     previous_progress = locked.progress
     current = Report.objects.filter(assignment=locked, period=period, is_current=True).first()
     version, supersedes = 1, None
@@ -691,15 +689,7 @@ def _report_insert(
             current.is_current = False
             current.save(update_fields=["is_current"])
             version, supersedes = current.version + 1, current
-            if current.status in COUNTED:
-                tally_add(
-                    plan_id=locked.task.plan_id,
-                    unit=locked.unit,
-                    period=period,
-                    reports=-1,
-                    progress=-current.progress,
-                )
-    tally_add(plan_id=locked.task.plan_id, unit=locked.unit, period=period, reports=1, progress=progress)
+    replaces_counted = current is not None and current.status in COUNTED
     report = Report.objects.create(
         assignment=locked,
         period=period,
@@ -721,7 +711,7 @@ def _report_insert(
         ]
     )
     evidence = _evidence_store(report, actor, files, links)
-    if current is not None and current.status in COUNTED:
+    if replaces_counted:
         assignment_refresh_facts(locked)  # a counted report left the set: recount
     else:
         assignment_add_report_facts(locked, report)
@@ -729,6 +719,15 @@ def _report_insert(
     verifications = [Verification.objects.create(report=report, reason=reason)] if reason else []
     # A new report's rows are all in hand: callers that show it need not read them back.
     _prefetched(report, values=indicator_values, evidence=evidence, verifications=verifications)
+    # Rows every submission of a province (the tally) or of the country (the audit chain's
+    # head) updates come last: their locks are held only until the commit that follows.
+    tally_add(
+        plan_id=locked.task.plan_id,
+        unit=locked.unit,
+        period=period,
+        reports=0 if replaces_counted else 1,
+        progress=progress - (current.progress if replaces_counted and current else 0),
+    )
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
