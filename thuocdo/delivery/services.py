@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -676,25 +677,21 @@ def _report_insert(
     is_simulated: bool,
     submitted_at: Any,
 ) -> Report:
-    # Lock the assignment and read its facts afresh; its task and unit do not change.
-    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
-    locked.task, locked.unit = assignment.task, assignment.unit
+    locked, current = _assignment_lock(assignment, period)
     previous_progress = locked.progress
-    current = Report.objects.filter(assignment=locked, period=period, is_current=True).first()
-    version, supersedes = 1, None
+    version, supersedes_id = 1, None
     if current is not None:
         if current.status == ReportStatus.DRAFT:
-            current.delete()
+            Report.objects.filter(pk=current.pk).delete()
         else:
-            current.is_current = False
-            current.save(update_fields=["is_current"])
-            version, supersedes = current.version + 1, current
+            Report.objects.filter(pk=current.pk).update(is_current=False)
+            version, supersedes_id = current.version + 1, current.pk
     replaces_counted = current is not None and current.status in COUNTED
     report = Report.objects.create(
         assignment=locked,
         period=period,
         version=version,
-        supersedes=supersedes,
+        supersedes_id=supersedes_id,
         status=ReportStatus.SUBMITTED,
         progress=progress,
         created_by=actor,
@@ -715,7 +712,7 @@ def _report_insert(
         assignment_refresh_facts(locked)  # a counted report left the set: recount
     else:
         assignment_add_report_facts(locked, report)
-    reason = _sample_reason(report, previous_progress, locked)
+    reason = _sample_reason(report, previous_progress, unit_disputed=locked.unit_disputed)
     verifications = [Verification.objects.create(report=report, reason=reason)] if reason else []
     # A new report's rows are all in hand: callers that show it need not read them back.
     _prefetched(report, values=indicator_values, evidence=evidence, verifications=verifications)
@@ -781,15 +778,51 @@ def _evidence_store(
     return stored
 
 
-def _sample_reason(report: Report, previous_progress: int, assignment: Assignment) -> str:
+@dataclass(frozen=True)
+class _CurrentReport:
+    pk: int
+    status: str
+    version: int
+    progress: int
+
+
+def _assignment_lock(assignment: Assignment, period: date) -> tuple[Any, _CurrentReport | None]:
+    """Lock the assignment and read, in the same statement, its facts afresh, its current
+    report of `period` (if any) and whether a report of its unit was ever found untrue
+    (`unit_disputed`, for sampling). Its task and unit do not change: they are taken from
+    `assignment`."""
+    current = FilteredRelation("reports", condition=Q(reports__period=period, reports__is_current=True))
+    locked: Any = (
+        Assignment.objects.select_for_update(of=("self",))
+        .annotate(
+            current=current,
+            current_pk=F("current__pk"),
+            current_status=F("current__status"),
+            current_version=F("current__version"),
+            current_progress=F("current__progress"),
+            unit_disputed=Exists(
+                Verification.objects.filter(
+                    report__assignment__unit_id=OuterRef("unit_id"), status=VerificationStatus.DISPUTED
+                )
+            ),
+        )
+        .get(pk=assignment.pk)
+    )
+    locked.task, locked.unit = assignment.task, assignment.unit
+    if locked.current_pk is None:
+        return locked, None
+    return locked, _CurrentReport(
+        locked.current_pk, locked.current_status, locked.current_version, locked.current_progress
+    )
+
+
+def _sample_reason(report: Report, previous_progress: int, *, unit_disputed: bool) -> str:
     """Risk-based sampling for independent verification, plus a small random share."""
     if report.progress == 100:
         return SampleReason.COMPLETION_CLAIM
     if report.progress - previous_progress >= BIG_JUMP_POINTS:
         return SampleReason.BIG_JUMP
-    if Verification.objects.filter(
-        report__assignment__unit_id=assignment.unit_id, status=VerificationStatus.DISPUTED
-    ).exists():
+    if unit_disputed:
         return SampleReason.DISPUTE_HISTORY
     if int(hashlib.sha256(f"sample:{report.pk}".encode()).hexdigest(), 16) % 100 < RANDOM_SAMPLE_PERCENT:
         return SampleReason.RANDOM

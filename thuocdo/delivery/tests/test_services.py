@@ -804,6 +804,27 @@ def test_a_jump_of_39_points_is_not_a_big_jump(officer, ba_dinh_assignment):
     assert not report.verifications.filter(reason=SampleReason.BIG_JUMP).exists()
 
 
+def test_every_report_of_a_unit_once_found_untrue_is_drawn_for_verification(
+    officer, verifier, user_with_role, ba_dinh_assignment, task_factory, unit_by_code
+):
+    """A dispute on one task's report puts every later report of the commune, for any task,
+    in the sample; another commune's reports are not drawn for that reason."""
+    other_task = task_factory(lead_unit=unit_by_code(BA_DINH)).assignments.get()
+    elsewhere = task_factory(lead_unit=unit_by_code(HOAN_KIEM)).assignments.get()
+    claim = submit(officer, ba_dinh_assignment, period=months_ago(2), progress=100)
+    verification_decide(
+        actor=verifier, verification=claim.verifications.get(), status="disputed", note="Chưa"
+    )
+
+    steady = submit(officer, ba_dinh_assignment, period=months_ago(1), progress=95)
+    other = submit(officer, other_task, period=months_ago(1), progress=10)
+    unrelated = submit(user_with_role(Role.OFFICER, HOAN_KIEM), elsewhere, period=months_ago(1), progress=10)
+
+    assert steady.verifications.get().reason == SampleReason.DISPUTE_HISTORY
+    assert other.verifications.get().reason == SampleReason.DISPUTE_HISTORY
+    assert not unrelated.verifications.filter(reason=SampleReason.DISPUTE_HISTORY).exists()
+
+
 # --- report_review ----------------------------------------------------------------------------
 
 
