@@ -650,7 +650,7 @@ def _request_fingerprint(
 
 
 def _idempotent_replay(key: str, fingerprint: str) -> Report | None:
-    existing = Report.objects.filter(idempotency_key=key).first()
+    existing = next(iter(Report.objects.filter(idempotency_key=key).order_by()[:1]), None)  # unique
     if existing is None:
         return None
     existing.replayed = True  # type: ignore[attr-defined] # read by the API to answer 200, not 201
