@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
+from django.db.models import Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -576,28 +576,32 @@ def report_submit(
         files=evidence_files,
         links=evidence_links,
     )
-    if idempotency_key:
-        if len(idempotency_key) > 80:
-            raise ValidationFailed(
-                fields={"idempotency_key": [_("Khoá chống gửi trùng dài tối đa 80 ký tự.")]}
-            )
-        replay = _idempotent_replay(idempotency_key, fingerprint)
-        if replay is not None:
-            return replay
-    today = timezone.localdate()
-    errors, parsed_values = _report_errors(
-        assignment=assignment, period=period, progress=progress, texts=texts, values=values, today=today
-    )
-    evidence_errors = _evidence_errors(evidence_files, evidence_links)
-    if evidence_errors:
-        errors["evidence"] = evidence_errors
-    if errors:
-        raise ValidationFailed(fields=errors)
+    if idempotency_key and len(idempotency_key) > 80:
+        raise ValidationFailed(fields={"idempotency_key": [_("Khoá chống gửi trùng dài tối đa 80 ký tự.")]})
     try:
         with transaction.atomic():
+            # The replay check comes first, as a retry must get the first answer even if the
+            # request would no longer pass; it is read in the statement that takes the lock.
+            locked, current, keyed_pk = _assignment_lock(assignment, period, idempotency_key or None)
+            if keyed_pk is not None:
+                return _replay_of(Report.objects.get(pk=keyed_pk), fingerprint)
+            errors, parsed_values = _report_errors(
+                assignment=assignment,
+                period=period,
+                progress=progress,
+                texts=texts,
+                values=values,
+                today=timezone.localdate(),
+            )
+            evidence_errors = _evidence_errors(evidence_files, evidence_links)
+            if evidence_errors:
+                errors["evidence"] = evidence_errors
+            if errors:
+                raise ValidationFailed(fields=errors)
             report = _report_insert(
                 actor=actor,
-                assignment=assignment,
+                locked=locked,
+                current=current,
                 period=period,
                 progress=progress,
                 texts=texts,
@@ -651,8 +655,10 @@ def _request_fingerprint(
 
 def _idempotent_replay(key: str, fingerprint: str) -> Report | None:
     existing = next(iter(Report.objects.filter(idempotency_key=key).order_by()[:1]), None)  # unique
-    if existing is None:
-        return None
+    return None if existing is None else _replay_of(existing, fingerprint)
+
+
+def _replay_of(existing: Report, fingerprint: str) -> Report:
     existing.replayed = True  # type: ignore[attr-defined] # read by the API to answer 200, not 201
     if existing.request_fingerprint != fingerprint:
         raise Conflict(
@@ -665,7 +671,8 @@ def _idempotent_replay(key: str, fingerprint: str) -> Report | None:
 def _report_insert(
     *,
     actor: Any,
-    assignment: Assignment,
+    locked: Any,
+    current: "_CurrentReport | None",
     period: date,
     progress: int,
     texts: dict[str, str],
@@ -677,7 +684,6 @@ def _report_insert(
     is_simulated: bool,
     submitted_at: Any,
 ) -> Report:
-    locked, current = _assignment_lock(assignment, period)
     previous_progress = locked.progress
     version, supersedes_id = 1, None
     if current is not None:
@@ -786,15 +792,20 @@ class _CurrentReport:
     progress: int
 
 
-def _assignment_lock(assignment: Assignment, period: date) -> tuple[Any, _CurrentReport | None]:
+def _assignment_lock(
+    assignment: Assignment, period: date, idempotency_key: str | None
+) -> tuple[Any, _CurrentReport | None, int | None]:
     """Lock the assignment and read, in the same statement, its facts afresh, its current
-    report of `period` (if any) and whether a report of its unit was ever found untrue
-    (`unit_disputed`, for sampling). Its task and unit do not change: they are taken from
+    report of `period` (if any), whether a report of its unit was ever found untrue
+    (`unit_disputed`, for sampling) and the report already made with `idempotency_key`
+    (if any, of any assignment). Its task and unit do not change: they are taken from
     `assignment`."""
     current = FilteredRelation("reports", condition=Q(reports__period=period, reports__is_current=True))
+    keyed = Report.objects.filter(idempotency_key=idempotency_key).order_by().values("pk")[:1]
     locked: Any = (
         Assignment.objects.select_for_update(of=("self",))
         .annotate(
+            keyed_pk=Subquery(keyed) if idempotency_key else Value(None, output_field=IntegerField()),
             current=current,
             current_pk=F("current__pk"),
             current_status=F("current__status"),
@@ -810,10 +821,11 @@ def _assignment_lock(assignment: Assignment, period: date) -> tuple[Any, _Curren
     )
     locked.task, locked.unit = assignment.task, assignment.unit
     if locked.current_pk is None:
-        return locked, None
-    return locked, _CurrentReport(
+        return locked, None, locked.keyed_pk
+    current_report = _CurrentReport(
         locked.current_pk, locked.current_status, locked.current_version, locked.current_progress
     )
+    return locked, current_report, locked.keyed_pk
 
 
 def _sample_reason(report: Report, previous_progress: int, *, unit_disputed: bool) -> str:

@@ -559,9 +559,9 @@ SUBMISSION_QUERIES = [
     "token and its user",
     "assignment with its task and unit",
     "the user's role scopes",
-    "idempotency key",
     "BEGIN",
-    "lock the assignment, its current report of the period, its unit's dispute history",
+    "lock the assignment; read its current report of the period, the idempotency key's report"
+    " and its unit's dispute history",
     "insert the report",
     "update the assignment's facts",
     "insert the verification (a completion claim is always drawn)",
