@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -566,11 +567,11 @@ SUBMISSION_QUERIES = [
     "update the assignment's facts",
     "insert the verification (a completion claim is always drawn)",
     "update the province's tally",
-    "lock the audit chain head",
-    "insert the audit event",
-    "update the audit chain head",
+    "the audit chain: lock its head, insert the event, move the head",
     "COMMIT",
 ]
+# Other databases than PostgreSQL append to the audit chain in three statements.
+AUDIT_EXTRA_QUERIES = {"postgresql": 0}
 
 
 def test_a_report_submitted_with_a_token_takes_a_fixed_number_of_queries(
@@ -592,7 +593,7 @@ def test_a_report_submitted_with_a_token_takes_a_fixed_number_of_queries(
     sibling = task_factory(plan=ba_dinh_assignment.task.plan, lead_unit=ba_dinh_assignment.unit)
     post(client, f"/assignments/{sibling.assignments.get().pk}/reports", report_body(), headers=headers)
 
-    with django_assert_num_queries(len(SUBMISSION_QUERIES)):
+    with django_assert_num_queries(len(SUBMISSION_QUERIES) + AUDIT_EXTRA_QUERIES.get(connection.vendor, 2)):
         response = post(
             client,
             path,
