@@ -91,9 +91,9 @@ def main() -> None:
                 """
                 INSERT INTO delivery_report (assignment_id, period, version, is_current, status, progress,
                     narrative, obstacles, proposals, created_by_id, created_at, submitted_at, return_reason,
-                    is_simulated)
+                    request_fingerprint, is_simulated)
                 SELECT a.id, %s, 1, true, 'submitted', LEAST(100, (a.id %% 9 + 1) * (%s + 1) + a.id %% 7),
-                    '', '', '', %s, now(), %s::date + interval '33 days', '', true
+                    '', '', '', %s, now(), %s::date + interval '33 days', '', '', true
                 FROM delivery_assignment a JOIN delivery_task t ON t.id = a.task_id
                 WHERE t.plan_id = %s AND (a.id %% 12 <> 0 OR %s < %s)
                 """,

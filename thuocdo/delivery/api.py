@@ -312,7 +312,7 @@ def _report_submit(
     files: list[UploadedFile],
     idempotency_key: str | None,
 ) -> Status[dict[str, Any]]:
-    assignment = selectors.assignment_get(assignment_id=assignment_id, annotate=False)
+    assignment = selectors.assignment_for_report(assignment_id=assignment_id)
     report = services.report_submit(
         actor=request.user,
         assignment=assignment,

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -492,12 +493,12 @@ def _evidence_errors(files: Sequence[UploadedFile], links: Sequence[str]) -> lis
 
 def _values_parse(
     task: Task, values: Sequence[IndicatorValueInput], errors: dict[str, list[str]]
-) -> dict[int, Decimal]:
-    """Indicator values by indicator id; problems are added to `errors` per value."""
+) -> dict[Indicator, Decimal]:
+    """Indicator values by indicator; problems are added to `errors` per value."""
     if not values:
         return {}
     indicators = {i.key: i for i in task.indicators.filter(is_current=True)}
-    parsed: dict[int, Decimal] = {}
+    parsed: dict[Indicator, Decimal] = {}
     for item in values:
         indicator = indicators.get(item.key)
         field = f"values.{item.key}"
@@ -512,7 +513,7 @@ def _values_parse(
         elif indicator.unit_of_measure == "%" and not Decimal(0) <= value <= Decimal(100):
             errors[field] = [_("Tỷ lệ phải từ 0 đến 100.")]
         else:
-            parsed[indicator.pk] = value
+            parsed[indicator] = value
     return parsed
 
 
@@ -524,7 +525,7 @@ def _report_errors(
     texts: dict[str, str],
     values: Sequence[IndicatorValueInput],
     today: date,
-) -> tuple[dict[str, list[str]], dict[int, Decimal]]:
+) -> tuple[dict[str, list[str]], dict[Indicator, Decimal]]:
     errors: dict[str, list[str]] = {}
     task = assignment.task
     recurrence = task.recurrence
@@ -575,28 +576,32 @@ def report_submit(
         files=evidence_files,
         links=evidence_links,
     )
-    if idempotency_key:
-        if len(idempotency_key) > 80:
-            raise ValidationFailed(
-                fields={"idempotency_key": [_("Khoá chống gửi trùng dài tối đa 80 ký tự.")]}
-            )
-        replay = _idempotent_replay(idempotency_key, fingerprint)
-        if replay is not None:
-            return replay
-    today = timezone.localdate()
-    errors, parsed_values = _report_errors(
-        assignment=assignment, period=period, progress=progress, texts=texts, values=values, today=today
-    )
-    evidence_errors = _evidence_errors(evidence_files, evidence_links)
-    if evidence_errors:
-        errors["evidence"] = evidence_errors
-    if errors:
-        raise ValidationFailed(fields=errors)
+    if idempotency_key and len(idempotency_key) > 80:
+        raise ValidationFailed(fields={"idempotency_key": [_("Khoá chống gửi trùng dài tối đa 80 ký tự.")]})
     try:
         with transaction.atomic():
+            # The replay check comes first, as a retry must get the first answer even if the
+            # request would no longer pass; it is read in the statement that takes the lock.
+            locked, current, keyed_pk = _assignment_lock(assignment, period, idempotency_key or None)
+            if keyed_pk is not None:
+                return _replay_of(Report.objects.get(pk=keyed_pk), fingerprint)
+            errors, parsed_values = _report_errors(
+                assignment=assignment,
+                period=period,
+                progress=progress,
+                texts=texts,
+                values=values,
+                today=timezone.localdate(),
+            )
+            evidence_errors = _evidence_errors(evidence_files, evidence_links)
+            if evidence_errors:
+                errors["evidence"] = evidence_errors
+            if errors:
+                raise ValidationFailed(fields=errors)
             report = _report_insert(
                 actor=actor,
-                assignment=assignment,
+                locked=locked,
+                current=current,
                 period=period,
                 progress=progress,
                 texts=texts,
@@ -649,9 +654,11 @@ def _request_fingerprint(
 
 
 def _idempotent_replay(key: str, fingerprint: str) -> Report | None:
-    existing = Report.objects.filter(idempotency_key=key).first()
-    if existing is None:
-        return None
+    existing = next(iter(Report.objects.filter(idempotency_key=key).order_by()[:1]), None)  # unique
+    return None if existing is None else _replay_of(existing, fingerprint)
+
+
+def _replay_of(existing: Report, fingerprint: str) -> Report:
     existing.replayed = True  # type: ignore[attr-defined] # read by the API to answer 200, not 201
     if existing.request_fingerprint != fingerprint:
         raise Conflict(
@@ -664,11 +671,12 @@ def _idempotent_replay(key: str, fingerprint: str) -> Report | None:
 def _report_insert(
     *,
     actor: Any,
-    assignment: Assignment,
+    locked: Any,
+    current: "_CurrentReport | None",
     period: date,
     progress: int,
     texts: dict[str, str],
-    values: dict[int, Decimal],
+    values: dict[Indicator, Decimal],
     files: Sequence[UploadedFile],
     links: Sequence[str],
     idempotency_key: str | None,
@@ -676,35 +684,20 @@ def _report_insert(
     is_simulated: bool,
     submitted_at: Any,
 ) -> Report:
-    locked = (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("task", "unit")
-        .get(pk=assignment.pk)
-    )
     previous_progress = locked.progress
-    current = Report.objects.filter(assignment=locked, period=period, is_current=True).first()
-    version, supersedes = 1, None
+    version, supersedes_id = 1, None
     if current is not None:
         if current.status == ReportStatus.DRAFT:
-            current.delete()
+            Report.objects.filter(pk=current.pk).delete()
         else:
-            current.is_current = False
-            current.save(update_fields=["is_current"])
-            version, supersedes = current.version + 1, current
-            if current.status in COUNTED:
-                tally_add(
-                    plan_id=locked.task.plan_id,
-                    unit=locked.unit,
-                    period=period,
-                    reports=-1,
-                    progress=-current.progress,
-                )
-    tally_add(plan_id=locked.task.plan_id, unit=locked.unit, period=period, reports=1, progress=progress)
+            Report.objects.filter(pk=current.pk).update(is_current=False)
+            version, supersedes_id = current.version + 1, current.pk
+    replaces_counted = current is not None and current.status in COUNTED
     report = Report.objects.create(
         assignment=locked,
         period=period,
         version=version,
-        supersedes=supersedes,
+        supersedes_id=supersedes_id,
         status=ReportStatus.SUBMITTED,
         progress=progress,
         created_by=actor,
@@ -714,17 +707,30 @@ def _report_insert(
         is_simulated=is_simulated,
         **texts,
     )
-    IndicatorValue.objects.bulk_create(
+    indicator_values = IndicatorValue.objects.bulk_create(
         [
-            IndicatorValue(report=report, indicator_id=indicator_id, value=value)
-            for indicator_id, value in values.items()
+            IndicatorValue(report=report, indicator=indicator, value=value)
+            for indicator, value in values.items()
         ]
     )
-    _evidence_store(report, actor, files, links)
-    assignment_refresh_facts(locked)
-    reason = _sample_reason(report, previous_progress, locked)
-    if reason:
-        Verification.objects.create(report=report, reason=reason)
+    evidence = _evidence_store(report, actor, files, links)
+    if replaces_counted:
+        assignment_refresh_facts(locked)  # a counted report left the set: recount
+    else:
+        assignment_add_report_facts(locked, report)
+    reason = _sample_reason(report, previous_progress, unit_disputed=locked.unit_disputed)
+    verifications = [Verification.objects.create(report=report, reason=reason)] if reason else []
+    # A new report's rows are all in hand: callers that show it need not read them back.
+    _prefetched(report, values=indicator_values, evidence=evidence, verifications=verifications)
+    # Rows every submission of a province (the tally) or of the country (the audit chain's
+    # head) updates come last: their locks are held only until the commit that follows.
+    tally_add(
+        plan_id=locked.task.plan_id,
+        unit=locked.unit,
+        period=period,
+        reports=0 if replaces_counted else 1,
+        progress=progress - (current.progress if replaces_counted and current else 0),
+    )
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -734,14 +740,28 @@ def _report_insert(
             "period": period.isoformat(),
             "progress": progress,
             "version": version,
-            "values": {str(k): str(v) for k, v in values.items()},
+            "values": {str(k.pk): str(v) for k, v in values.items()},
             "evidence": len(files) + len(links),
         },
     )
     return report
 
 
-def _evidence_store(report: Report, actor: Any, files: Sequence[UploadedFile], links: Sequence[str]) -> None:
+def _prefetched(report: Report, **related: Sequence[Any]) -> None:
+    """Fill the report's related-object caches as `prefetch_related` would, with rows this
+    transaction has just written, so that `report.values.all()` and the like need no query."""
+    cache = report.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(report, name).all()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
+
+
+def _evidence_store(
+    report: Report, actor: Any, files: Sequence[UploadedFile], links: Sequence[str]
+) -> list[Evidence]:
+    stored: list[Evidence] = []
     for upload in files:
         digest = hashlib.sha256()
         for chunk in upload.chunks():
@@ -757,18 +777,64 @@ def _evidence_store(report: Report, actor: Any, files: Sequence[UploadedFile], l
         )
         evidence.file.save(upload.name or "minh-chung", upload, save=False)
         evidence.save()
-    Evidence.objects.bulk_create([Evidence(report=report, url=link, uploaded_by=actor) for link in links])
+        stored.append(evidence)
+    stored += Evidence.objects.bulk_create(
+        [Evidence(report=report, url=link, uploaded_by=actor) for link in links]
+    )
+    return stored
 
 
-def _sample_reason(report: Report, previous_progress: int, assignment: Assignment) -> str:
+@dataclass(frozen=True)
+class _CurrentReport:
+    pk: int
+    status: str
+    version: int
+    progress: int
+
+
+def _assignment_lock(
+    assignment: Assignment, period: date, idempotency_key: str | None
+) -> tuple[Any, _CurrentReport | None, int | None]:
+    """Lock the assignment and read, in the same statement, its facts afresh, its current
+    report of `period` (if any), whether a report of its unit was ever found untrue
+    (`unit_disputed`, for sampling) and the report already made with `idempotency_key`
+    (if any, of any assignment). Its task and unit do not change: they are taken from
+    `assignment`."""
+    current = FilteredRelation("reports", condition=Q(reports__period=period, reports__is_current=True))
+    keyed = Report.objects.filter(idempotency_key=idempotency_key).order_by().values("pk")[:1]
+    locked: Any = (
+        Assignment.objects.select_for_update(of=("self",))
+        .annotate(
+            keyed_pk=Subquery(keyed) if idempotency_key else Value(None, output_field=IntegerField()),
+            current=current,
+            current_pk=F("current__pk"),
+            current_status=F("current__status"),
+            current_version=F("current__version"),
+            current_progress=F("current__progress"),
+            unit_disputed=Exists(
+                Verification.objects.filter(
+                    report__assignment__unit_id=OuterRef("unit_id"), status=VerificationStatus.DISPUTED
+                )
+            ),
+        )
+        .get(pk=assignment.pk)
+    )
+    locked.task, locked.unit = assignment.task, assignment.unit
+    if locked.current_pk is None:
+        return locked, None, locked.keyed_pk
+    current_report = _CurrentReport(
+        locked.current_pk, locked.current_status, locked.current_version, locked.current_progress
+    )
+    return locked, current_report, locked.keyed_pk
+
+
+def _sample_reason(report: Report, previous_progress: int, *, unit_disputed: bool) -> str:
     """Risk-based sampling for independent verification, plus a small random share."""
     if report.progress == 100:
         return SampleReason.COMPLETION_CLAIM
     if report.progress - previous_progress >= BIG_JUMP_POINTS:
         return SampleReason.BIG_JUMP
-    if Verification.objects.filter(
-        report__assignment__unit_id=assignment.unit_id, status=VerificationStatus.DISPUTED
-    ).exists():
+    if unit_disputed:
         return SampleReason.DISPUTE_HISTORY
     if int(hashlib.sha256(f"sample:{report.pk}".encode()).hexdigest(), 16) % 100 < RANDOM_SAMPLE_PERCENT:
         return SampleReason.RANDOM
@@ -839,6 +905,35 @@ def assignment_refresh_facts(assignment: Assignment) -> Assignment:
         timezone.localdate(completion.submitted_at) if completion and completion.submitted_at else None
     )
     assignment.disputed = latest is not None and latest.pk in disputed_ids
+    return _facts_save(assignment)
+
+
+def assignment_add_report_facts(assignment: Assignment, report: Report) -> Assignment:
+    """The facts once `report`, a new counted report, joins the assignment's counted
+    reports, when no counted report left them: the same result as
+    `assignment_refresh_facts`, computed from the stored facts without reading the other
+    reports. The assignment must be locked (select_for_update) and its facts current."""
+    if report.progress == 100 and assignment.completed_on is not None:
+        # Which claim completes it depends on the periods of both: recount.
+        return assignment_refresh_facts(assignment)
+    if assignment.last_period is None or report.period > assignment.last_period:
+        # The new report is the latest; it has no finding yet, so it is not disputed.
+        assignment.progress, assignment.last_period, assignment.disputed = (
+            report.progress,
+            report.period,
+            False,
+        )
+    if report.submitted_at and (
+        assignment.last_report_at is None or report.submitted_at > assignment.last_report_at
+    ):
+        assignment.last_report_at = report.submitted_at
+    assignment.reports_submitted += 1
+    if report.progress == 100 and report.submitted_at:
+        assignment.completed_on = timezone.localdate(report.submitted_at)
+    return _facts_save(assignment)
+
+
+def _facts_save(assignment: Assignment) -> Assignment:
     assignment_set_thresholds(assignment)
     assignment.save(
         update_fields=[

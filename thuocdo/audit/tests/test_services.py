@@ -323,3 +323,36 @@ def test_login_and_failure_keep_the_chain_valid(client, user_factory):
     client.login(request=request, username="dang.nhap", password=DEFAULT_PASSWORD)
 
     assert audit_chain_verify().ok
+
+
+def test_an_entry_with_awkward_text_keeps_the_chain_and_its_hash(
+    user_factory, ba_dinh, django_assert_num_queries
+):
+    """On PostgreSQL the entry is appended in one statement (the database puts the sequence
+    number and the previous hash into the hashed text); the result must be the entry
+    `event_hash` describes, whatever the text holds."""
+    actor = user_factory()
+    awkward = 'Trích "nguyên văn" 100% \\ đường dẫn C:\\tmp; {x}\n%s %(n)s -- \' ; DROP'
+    audit_record(actor=actor, action=AuditAction.CREATE, object_type="tests.thing", object_id="0")
+
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
+        event = audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="tests.thing",
+            object_id="1",
+            object_repr=awkward,
+            unit=ba_dinh,
+            before={"note": awkward},
+            after={"values": {"1": "42.5"}, "note": "Đã xong ✓"},
+            reason=awkward,
+        )
+
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.seq, stored.hash, stored.prev_hash) == (event.seq, event.hash, event.prev_hash)
+    assert (stored.reason, stored.object_repr, stored.unit_id) == (awkward, awkward, ba_dinh.pk)
+    assert stored.hash == event_hash(stored)
+    assert stored.prev_hash == AuditEvent.objects.get(seq=event.seq - 1).hash
+    head = AuditChainHead.objects.get(pk=1)
+    assert (head.last_seq, head.last_hash) == (event.seq, event.hash)
+    assert audit_chain_verify().ok

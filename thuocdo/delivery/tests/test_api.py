@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -553,6 +554,60 @@ def test_a_replayed_request_returns_the_same_report_once(
     assert Report.objects.count() == 1
     ba_dinh_assignment.refresh_from_db()
     assert ba_dinh_assignment.reports_submitted == 1
+
+
+SUBMISSION_QUERIES = [
+    "token and its user",
+    "assignment with its task and unit",
+    "the user's role scopes",
+    "BEGIN",
+    "lock the assignment; read its current report of the period, the idempotency key's report"
+    " and its unit's dispute history",
+    "insert the report",
+    "update the assignment's facts",
+    "insert the verification (a completion claim is always drawn)",
+    "update the province's tally",
+    "the audit chain: lock its head, insert the event, move the head",
+    "COMMIT",
+]
+# Other databases than PostgreSQL append to the audit chain in three statements.
+AUDIT_EXTRA_QUERIES = {"postgresql": 0}
+
+
+def test_a_report_submitted_with_a_token_takes_a_fixed_number_of_queries(
+    client: Client,
+    officer: User,
+    ba_dinh_assignment: Assignment,
+    task_factory: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    """The submission path is the hot path of monitoring (every commune, every month): it
+    reads nothing it does not need and answers from the rows it has written. A new query
+    here must be a deliberate change of this list. (In a test, BEGIN and COMMIT are a
+    savepoint and its release.)"""
+    _token, plaintext = api_token_create(actor=officer, name="Phần mềm một cửa")
+    headers = {"Authorization": f"Bearer {plaintext}"}
+    path = f"/assignments/{ba_dinh_assignment.pk}/reports"
+    # Another task of the plan has reported this period: the token is marked as used and
+    # the province's tally row for the period exists, as on any day but the first.
+    sibling = task_factory(plan=ba_dinh_assignment.task.plan, lead_unit=ba_dinh_assignment.unit)
+    post(client, f"/assignments/{sibling.assignments.get().pk}/reports", report_body(), headers=headers)
+
+    with django_assert_num_queries(len(SUBMISSION_QUERIES) + AUDIT_EXTRA_QUERIES.get(connection.vendor, 2)):
+        response = post(
+            client,
+            path,
+            report_body(progress=100, narrative="Đã hoàn thành"),
+            headers={**headers, "Idempotency-Key": "mot-cua-2025-000124"},
+        )
+
+    assert response.status_code == 201, response.content
+    report = response.json()
+    assert (report["progress"], report["version"], report["values"], report["evidence"]) == (100, 1, [], [])
+    assert report["verification"]["reason"] == "completion"
+    ba_dinh_assignment.refresh_from_db()
+    assert (ba_dinh_assignment.progress, ba_dinh_assignment.reports_submitted) == (100, 1)
+    assert AuditEvent.objects.filter(object_type="delivery.report", object_id=str(report["id"])).count() == 1
 
 
 def test_an_idempotency_key_reused_for_another_report_is_a_conflict(

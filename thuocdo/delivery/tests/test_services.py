@@ -44,6 +44,7 @@ from thuocdo.delivery.services import (
     MAX_EVIDENCE_FILES,
     IndicatorValueInput,
     TaskSpec,
+    assignment_refresh_facts,
     indicator_define,
     judgement_record,
     report_review,
@@ -476,6 +477,57 @@ def test_report_submit_counts_the_latest_period_of_several(officer, ba_dinh_assi
     assert ba_dinh_assignment.reports_submitted == 2
 
 
+FACT_FIELDS = (
+    "progress",
+    "last_period",
+    "last_report_at",
+    "reports_submitted",
+    "completed_on",
+    "disputed",
+    "late_from",
+    "silent_from",
+    "behind_from",
+    "near_deadline_from",
+)
+
+
+def test_the_facts_updated_per_report_equal_a_recount_of_all_reports(
+    officer, verifier, province_leader, ba_dinh_assignment
+):
+    """A submission updates the assignment's facts from the new report alone (no read of the
+    others) unless a counted report leaves the set; after every step the stored facts must
+    equal those recounted from all the reports."""
+
+    def check() -> None:
+        stored_facts = Assignment.objects.values(*FACT_FIELDS).get(pk=ba_dinh_assignment.pk)
+        recounted = Assignment.objects.get(pk=ba_dinh_assignment.pk)
+        assignment_refresh_facts(recounted)
+        assert stored_facts == {field: getattr(recounted, field) for field in FACT_FIELDS}
+
+    submit(officer, ba_dinh_assignment, period=months_ago(2), progress=20)  # the first report
+    check()
+    submit(officer, ba_dinh_assignment, period=months_ago(3), progress=10)  # an earlier period
+    check()
+    claim = submit(officer, ba_dinh_assignment, period=months_ago(1), progress=100)  # a later one, complete
+    check()
+    verification_decide(
+        actor=verifier, verification=claim.verifications.get(), status="disputed", note="Chưa"
+    )
+    check()
+    submit(officer, ba_dinh_assignment, period=months_ago(0), progress=90)  # after a dispute
+    check()
+    submit(officer, ba_dinh_assignment, period=months_ago(4), progress=100)  # a second, earlier claim
+    check()
+    submit(officer, ba_dinh_assignment, period=months_ago(0), progress=95)  # a correction
+    check()
+    returned = submit(officer, ba_dinh_assignment, period=months_ago(2), progress=25)
+    report_review(actor=province_leader, report=returned, accept=False, reason="Thiếu số liệu")
+    check()
+    submit(officer, ba_dinh_assignment, period=months_ago(2), progress=30)  # after a returned one
+    check()
+    assert Assignment.objects.get(pk=ba_dinh_assignment.pk).reports_submitted == 5
+
+
 @pytest.mark.parametrize("months", [0, STARTED_MONTHS_AGO], ids=["this month", "the first month"])
 def test_report_submit_accepts_every_period_from_the_start_to_this_month(officer, ba_dinh_assignment, months):
     report = submit(officer, ba_dinh_assignment, period=months_ago(months))
@@ -750,6 +802,27 @@ def test_a_jump_of_39_points_is_not_a_big_jump(officer, ba_dinh_assignment):
 
     # A small random share of reports is drawn too, for another reason.
     assert not report.verifications.filter(reason=SampleReason.BIG_JUMP).exists()
+
+
+def test_every_report_of_a_unit_once_found_untrue_is_drawn_for_verification(
+    officer, verifier, user_with_role, ba_dinh_assignment, task_factory, unit_by_code
+):
+    """A dispute on one task's report puts every later report of the commune, for any task,
+    in the sample; another commune's reports are not drawn for that reason."""
+    other_task = task_factory(lead_unit=unit_by_code(BA_DINH)).assignments.get()
+    elsewhere = task_factory(lead_unit=unit_by_code(HOAN_KIEM)).assignments.get()
+    claim = submit(officer, ba_dinh_assignment, period=months_ago(2), progress=100)
+    verification_decide(
+        actor=verifier, verification=claim.verifications.get(), status="disputed", note="Chưa"
+    )
+
+    steady = submit(officer, ba_dinh_assignment, period=months_ago(1), progress=95)
+    other = submit(officer, other_task, period=months_ago(1), progress=10)
+    unrelated = submit(user_with_role(Role.OFFICER, HOAN_KIEM), elsewhere, period=months_ago(1), progress=10)
+
+    assert steady.verifications.get().reason == SampleReason.DISPUTE_HISTORY
+    assert other.verifications.get().reason == SampleReason.DISPUTE_HISTORY
+    assert not unrelated.verifications.filter(reason=SampleReason.DISPUTE_HISTORY).exists()
 
 
 # --- report_review ----------------------------------------------------------------------------
