@@ -9,12 +9,13 @@ edits them, so each worker process keeps a copy:
   when the change is saved and again when it commits). Another worker process follows an
   operator's edit within `CONFIG_SECONDS`; nothing else depends on seeing it sooner (a
   case received in those seconds keeps the rules in force when it arrived);
-- units: rebuilt together with the routing index (`routing_index.place_index`), whose
-  freshness check (unit count and last change) runs at most every 30 seconds.
+- units: rebuilt when they changed, by the routing index's freshness check (unit count
+  and last change, `routing_index.STAMP_SECONDS`: at most every 30 seconds).
 
 The copies are read-only snapshots: callers must not change and save the instances.
 """
 
+import bisect
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from django.db.models.signals import post_delete, post_save
 from thuocdo.units.models import Unit
 
 from .models import BlockedTerm, Kind, KindSetting, Topic
-from .routing_index import place_index
+from .routing_index import STAMP_SECONDS, _stamp
 
 CONFIG_SECONDS = 10.0
 
@@ -44,11 +45,15 @@ class _Units:
     stamp: tuple[object, ...]
     by_id: dict[int, Unit] = field(default_factory=dict)
     by_code: dict[str, Unit] = field(default_factory=dict)
+    # Every unit, active or not (old cases keep a unit that was closed), sorted by path.
+    paths: list[str] = field(default_factory=list)
+    path_ids: list[int] = field(default_factory=list)
 
 
 _lock = threading.Lock()
 _config: IntakeConfig | None = None
 _units: _Units | None = None
+_units_checked_at = 0.0
 
 
 def _config_load() -> IntakeConfig:
@@ -81,18 +86,40 @@ def active_unit_by_code(code: str) -> Unit | None:
     return _unit_table().by_code.get(code)
 
 
+def subtree_unit_ids(path: str) -> list[int]:
+    """Ids of the units whose path starts with `path` (the unit and everything below it),
+    closed units included. Lists filter cases on these ids rather than joining the units
+    by path: PostgreSQL then knows how many cases match and reads the newest ones through
+    the received_at index instead of sorting the whole subtree (docs/decisions/0036)."""
+    table = _unit_table()
+    start = bisect.bisect_left(table.paths, path)
+    ids: list[int] = []
+    for position in range(start, len(table.paths)):
+        if not table.paths[position].startswith(path):
+            break
+        ids.append(table.path_ids[position])
+    return ids
+
+
 def _unit_table() -> _Units:
-    global _units  # noqa: PLW0603 - a per-process cache
-    stamp = place_index().stamp
+    global _units, _units_checked_at  # noqa: PLW0603 - a per-process cache
     current = _units
+    now = time.monotonic()
+    if current is not None and now - _units_checked_at < STAMP_SECONDS:
+        return current
+    stamp = _stamp()  # the routing index's freshness check: unit count and last change
     if current is not None and current.stamp == stamp:
+        _units_checked_at = now
         return current
     table = _Units(stamp)
-    for unit in Unit.objects.filter(is_active=True):
-        table.by_id[unit.pk] = unit
-        table.by_code[unit.code] = unit
+    for unit in Unit.objects.order_by("path", "pk"):
+        table.paths.append(unit.path)
+        table.path_ids.append(unit.pk)
+        if unit.is_active:
+            table.by_id[unit.pk] = unit
+            table.by_code[unit.code] = unit
     with _lock:
-        _units = table
+        _units, _units_checked_at = table, now
     return table
 
 
