@@ -12,7 +12,7 @@ from thuocdo.core.errors import NotFound
 from thuocdo.core.tracking import tracking_code_normalize
 from thuocdo.units.models import Unit, UnitLevel
 
-from .config_cache import subtree_unit_ids
+from .config_cache import intake_config, subtree_unit_ids
 from .models import OPEN_STATES, Case, CaseEvent, CaseState, EventKind, Item, Topic
 from .permissions import case_policy
 
@@ -78,7 +78,10 @@ def case_list(
     if kind:
         cases = cases.filter(kind=kind)
     if topic:
-        cases = cases.filter(topic__code=topic)
+        # By id, not through a join on the code: PostgreSQL then estimates the topic's
+        # share from the case statistics and picks the (state, received_at) index.
+        chosen = intake_config().topics.get(topic)
+        cases = cases.filter(topic_id=chosen.pk) if chosen is not None else cases.filter(topic__code=topic)
     if query:
         from thuocdo.core.text import search_words  # noqa: PLC0415
 
