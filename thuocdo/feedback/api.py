@@ -97,7 +97,7 @@ class _ShapedPages:
         return self.cases
 
     def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [selectors.case_shape(case) for case in self.cases[page]]
+        return selectors.case_page_shapes(self.cases[page])
 
 
 def _submission(payload: Schema) -> services.SubmissionInput:

@@ -7,7 +7,12 @@ desk counts from what.
 
 from datetime import datetime
 
-from thuocdo.workdays.selectors import working_days_between, working_deadline, working_time_fraction
+from thuocdo.workdays.selectors import (
+    working_calendar,
+    working_days_between,
+    working_deadline,
+    working_time_fraction,
+)
 
 from .models import Case, Kind, KindSetting
 
@@ -17,12 +22,28 @@ def kind_setting(kind: str) -> KindSetting:
     return setting
 
 
+def _rules(kind: str) -> KindSetting:
+    """The kind's rules from the per-process copy (read-only; see `config_cache`)."""
+    from .config_cache import intake_config  # noqa: PLC0415 - the cache imports the models
+
+    return intake_config().kind_settings.get(kind) or kind_setting(kind)
+
+
 def answer_deadline(kind: str, start: datetime) -> datetime:
-    return working_deadline(start, kind_setting(kind).answer_working_days)
+    return working_deadline(start, _rules(kind).answer_working_days)
 
 
 def transfer_deadline(kind: str, start: datetime) -> datetime:
-    return working_deadline(start, kind_setting(kind).transfer_working_days)
+    return working_deadline(start, _rules(kind).transfer_working_days)
+
+
+def new_case_deadlines(kind: str, start: datetime) -> tuple[datetime, datetime]:
+    """(answer, transfer) deadlines of a case assigned at `start`, from one calendar read."""
+    rules, calendar = _rules(kind), working_calendar()
+    return (
+        calendar.deadline(start, rules.answer_working_days),
+        calendar.deadline(start, rules.transfer_working_days),
+    )
 
 
 def deadline_after_pause(due: datetime, paused_from: datetime, resumed_at: datetime) -> datetime:

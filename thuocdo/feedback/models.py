@@ -234,6 +234,9 @@ class Case(TimeStampedModel):
             models.Index(fields=["state", "answer_due_at"], name="case_state_due_idx"),
             models.Index(fields=["is_published", "published_at"], name="case_published_idx"),
             models.Index(fields=["received_at"], name="case_received_idx"),
+            # Newest (or oldest) cases in a state, e.g. a unit's closed or open cases
+            # (docs/decisions/0036).
+            models.Index(fields=["state", "received_at"], name="case_state_received_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -12,8 +12,10 @@
 
 from typing import Any
 
+from django.db.models import Q
+
 from thuocdo.accounts.models import Role
-from thuocdo.accounts.policy import UnitScopedPolicy
+from thuocdo.accounts.policy import UnitScopedPolicy, minimal_paths
 
 from .models import Case
 
@@ -33,6 +35,18 @@ class CasePolicy(UnitScopedPolicy[Case]):
         "merge": frozenset({Role.OFFICER, Role.ADMIN}),
         "configure": frozenset({Role.ADMIN}),
     }
+
+    def visibility_filter(self, user: Any, action: str = "view") -> Q | None:
+        """The subtree rule of `UnitScopedPolicy`, on the ids of the units in the user's
+        subtrees instead of a join on their paths (same cases; see `subtree_unit_ids`)."""
+        condition = super().visibility_filter(user, action)
+        if condition is None:
+            return None
+        from .config_cache import subtree_unit_ids  # noqa: PLC0415 - the cache imports models
+
+        paths = minimal_paths(scope.path for scope in self.scopes(user, action))
+        ids = sorted({unit_id for path in paths for unit_id in subtree_unit_ids(path)})
+        return Q(unit_id__in=ids)
 
     def is_standing_office(self, user: Any, action: str = "triage") -> bool:
         """Holds a role for `action` at the root unit (depth 0)."""

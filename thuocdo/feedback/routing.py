@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from thuocdo.units.models import Unit, UnitLevel
 
 from .classifier import classifier_predict_with_version
+from .config_cache import active_unit
 from .models import HandlingLevel, RoutingMethod, Topic
 from .routing_index import (
     BODY,
@@ -405,7 +406,7 @@ def _decide(index: PlaceIndex, evidence: list[_Evidence], model_version: int | N
             % {"a": best_info.name, "b": index.units[rivals[0]].name}
         )
     learned_only = all(e.learned for e in by_unit[best])
-    units = Unit.objects.in_bulk(ranked[:3])
+    units = {u: unit for u in ranked[:3] if (unit := active_unit(u)) is not None}
     return RoutingDecision(
         unit=units.get(best),
         confidence=confidence,

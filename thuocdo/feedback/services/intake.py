@@ -31,11 +31,11 @@ from thuocdo.core.uploads import upload_errors, upload_facts
 from thuocdo.units.models import Unit, UnitLevel
 
 from .. import notices
-from ..deadlines import answer_deadline, kind_setting, transfer_deadline
+from ..config_cache import active_unit, active_unit_by_code, intake_config
+from ..deadlines import new_case_deadlines
 from ..models import (
     KIND_CODE_PREFIX,
     Attachment,
-    BlockedTerm,
     Case,
     CaseEvent,
     CaseState,
@@ -111,30 +111,28 @@ def _coordinate(raw: Any, limit: int, name: str, errors: dict[str, list[str]]) -
 def _place(data: SubmissionInput, errors: dict[str, list[str]]) -> tuple[Unit | None, Unit | None]:
     province = commune = None
     if data.province:
-        province = Unit.objects.filter(code=data.province, level=UnitLevel.PROVINCE, is_active=True).first()
-        if province is None:
+        province = active_unit_by_code(data.province)
+        if province is None or province.level != UnitLevel.PROVINCE:
+            province = None
             errors.setdefault("province", []).append(_("Không có tỉnh, thành phố với mã này."))
     if data.commune:
-        commune = (
-            Unit.objects.filter(code=data.commune, level=UnitLevel.COMMUNE, is_active=True)
-            .select_related("parent")
-            .first()
-        )
-        if commune is None:
+        commune = active_unit_by_code(data.commune)
+        if commune is None or commune.level != UnitLevel.COMMUNE:
+            commune = None
             errors.setdefault("commune", []).append(_("Không có xã, phường với mã này."))
         elif province is not None and commune.parent_id != province.pk:
             errors.setdefault("commune", []).append(
                 _("Xã, phường này không thuộc %(province)s.") % {"province": province.name}
             )
         elif province is None and not data.province:
-            province = commune.parent
+            province = active_unit(commune.parent_id) if commune.parent_id else None
     return province, commune
 
 
 def _blocked_term(text: str) -> str | None:
     folded = f" {fold_diacritics(text)} "
-    for term in BlockedTerm.objects.values_list("folded", flat=True):
-        if term and f" {term} " in folded:
+    for term in intake_config().blocked_terms:
+        if f" {term} " in folded:
             return term
     return None
 
@@ -144,7 +142,8 @@ def submission_check(data: SubmissionInput) -> _Checked:  # noqa: PLR0912 - one 
     errors: dict[str, list[str]] = {}
     if data.kind not in Kind.values:
         errors["kind"] = [_("Loại phải là một trong: phản ánh, kiến nghị, sáng kiến, giải pháp.")]
-    topic = Topic.objects.filter(code=data.topic, is_active=True).select_related("default_unit").first()
+    config = intake_config()
+    topic = config.topics.get(data.topic)
     if topic is None:
         errors["topic"] = [_("Chọn một lĩnh vực trong danh sách.")]
     title, body, place_text = nfc(data.title or ""), nfc(data.body or ""), nfc(data.place_text or "")
@@ -174,7 +173,7 @@ def submission_check(data: SubmissionInput) -> _Checked:  # noqa: PLR0912 - one 
     if phone and (not _PHONE.match(phone) or not 9 <= sum(ch.isdigit() for ch in phone) <= 12):
         errors["contact_phone"] = [_("Số điện thoại không hợp lệ.")]
     if data.is_anonymous:
-        if data.kind in Kind.values and not kind_setting(data.kind).allow_anonymous:
+        if data.kind in Kind.values and not config.kind_settings[data.kind].allow_anonymous:
             errors["is_anonymous"] = [
                 _("Loại này không nhận gửi ẩn danh; vui lòng cho biết họ tên và liên hệ.")
             ]
@@ -218,14 +217,16 @@ def _fingerprint(data: SubmissionInput, files: Sequence[UploadedFile]) -> str:
 
 
 def _replay(key: str, fingerprint: str) -> Item | None:
-    existing = Item.objects.select_related("case").filter(idempotency_key=key).first()
-    if existing is None:
+    # A narrow probe first: almost every key is new, and the join is read only on a replay.
+    found = list(Item.objects.filter(idempotency_key=key).values_list("pk", "request_fingerprint")[:1])
+    if not found:
         return None
-    if existing.request_fingerprint != fingerprint:
+    if found[0][1] != fingerprint:
         raise Conflict(
             _("Khoá chống gửi trùng (Idempotency-Key) đã được dùng cho một nội dung khác."),
             code="idempotency_conflict",
         )
+    existing = Item.objects.select_related("case", "case__unit").get(pk=found[0][0])
     existing.replayed = True  # type: ignore[attr-defined] # the API answers 200 instead of 201
     return existing
 
@@ -241,8 +242,7 @@ def case_route_apply(case: Case, decision: RoutingDecision, now: datetime) -> No
         case.unit = decision.unit
         case.state = CaseState.ASSIGNED
         case.assigned_at = now
-        case.answer_due_at = answer_deadline(case.kind, now)
-        case.transfer_due_at = transfer_deadline(case.kind, now)
+        case.answer_due_at, case.transfer_due_at = new_case_deadlines(case.kind, now)
     else:
         case.routing_method = RoutingMethod.TRIAGE
         case.state = CaseState.RECEIVED
@@ -377,6 +377,13 @@ def _submission_store(  # noqa: PLR0917 - private, called once
         attachment.file.save(facts.name, upload, save=False)
         attachment.save()
     CaseEvent.objects.bulk_create(_route_events(case, now))
+    notices.item_received(item)
+    if case.state == CaseState.ASSIGNED:
+        notices.case_assigned(case)
+    else:
+        notices.case_needs_triage(case)
+    # Last: the audit chain's head stays locked from here to the commit, so every other
+    # write of the transaction happens before it (a short serialised section).
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -392,9 +399,4 @@ def _submission_store(  # noqa: PLR0917 - private, called once
             "channel": channel,
         },
     )
-    notices.item_received(item)
-    if case.state == CaseState.ASSIGNED:
-        notices.case_assigned(case)
-    else:
-        notices.case_needs_triage(case)
     return item

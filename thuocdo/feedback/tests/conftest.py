@@ -9,8 +9,17 @@ from django.contrib.auth.models import AnonymousUser
 
 from thuocdo.accounts.models import Role, User
 from thuocdo.feedback.config import topics_load
+from thuocdo.feedback.config_cache import caches_reset
 from thuocdo.feedback.models import Item
 from thuocdo.feedback.services import SubmissionInput, feedback_submit
+
+
+@pytest.fixture(autouse=True)
+def feedback_caches() -> Any:
+    """Each test starts without the per-process copies (a rolled-back test leaves rows behind in them)."""
+    caches_reset()
+    yield
+    caches_reset()
 
 
 @pytest.fixture(autouse=True)

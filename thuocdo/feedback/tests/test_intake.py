@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from thuocdo.audit.models import AuditEvent
 from thuocdo.core.errors import Conflict, ValidationFailed
+from thuocdo.feedback import config_cache
 from thuocdo.feedback.models import BlockedTerm, Case, CaseEvent, CaseState, Item, KindSetting
 from thuocdo.feedback.services import feedback_submit
 
@@ -77,7 +78,23 @@ def test_bad_input_is_refused_and_nothing_is_stored(
 def test_anonymous_is_allowed_only_where_the_kind_allows_it(submit: Callable[..., Item]) -> None:
     item = submit(is_anonymous=True, contact_name="", contact_email="")
     assert item.is_anonymous and item.contact_name == ""
+    setting = KindSetting.objects.get(kind="recommendation")
+    setting.allow_anonymous = False
+    setting.save()  # as the configuration service does: the process's copy is dropped at once
+    with pytest.raises(ValidationFailed) as excinfo:
+        submit(is_anonymous=True, contact_name="", contact_email="")
+    assert "is_anonymous" in _errors(excinfo)
+
+
+def test_rules_changed_behind_the_cache_apply_within_its_lifetime(
+    submit: Callable[..., Item], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submit(is_anonymous=True, contact_name="", contact_email="")
+    # A bulk update sends no signal, like an edit made by another worker process: the copy
+    # is kept until it is CONFIG_SECONDS old.
     KindSetting.objects.filter(kind="recommendation").update(allow_anonymous=False)
+    submit(is_anonymous=True, contact_name="", contact_email="")
+    monkeypatch.setattr(config_cache, "CONFIG_SECONDS", 0.0)
     with pytest.raises(ValidationFailed) as excinfo:
         submit(is_anonymous=True, contact_name="", contact_email="")
     assert "is_anonymous" in _errors(excinfo)

@@ -1,0 +1,95 @@
+"""Pinned query counts of the hot paths the national benchmark measures (make
+bench-feedback): one submission through the API and the lists handlers and the public
+read. A change that adds a query per submission or per listed row fails here."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from thuocdo.accounts.models import User
+from thuocdo.feedback.models import Item
+
+pytestmark = pytest.mark.django_db
+
+ITEM = {
+    "kind": "recommendation",
+    "topic": "ha-tang-vien-thong",
+    "title": "Mất sóng di động ở phường Ba Đình",
+    "body": "Khu dân cư tổ 5 thường xuyên mất sóng 4G vào buổi tối, đề nghị bổ sung trạm phát sóng.",
+    "commune": "00004",
+    "contact_name": "Nguyễn Văn An",
+    "consent": True,
+}
+
+
+def _post(client: Client, n: int) -> Any:
+    return client.post(
+        "/api/v1/feedback/items",
+        {**ITEM, "contact_email": f"an.{n}@example.vn"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=f"perf-{n}",
+    )
+
+
+def test_one_submission_through_the_api_runs_a_fixed_number_of_queries(
+    topics: None, django_assert_num_queries: Any
+) -> None:
+    client = Client()
+    assert _post(client, 0).status_code == 201  # the process's copies are loaded once
+    # The key probe, the active-model check; in the transaction (2 statements): the
+    # calendar revisions, case, item, history, the receipt e-mail (3, with its savepoint),
+    # the unit's handlers and their notices (3), the audit chain (3, last).
+    with django_assert_num_queries(17):
+        response = _post(client, 1)
+    assert response.status_code == 201
+    # A retry with the same key reads the stored item instead.
+    with django_assert_num_queries(2):
+        assert _post(client, 1).status_code == 200
+
+
+def _list_queries(client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    return len(queries.captured_queries)
+
+
+def test_lists_read_a_fixed_number_of_queries_however_many_rows(
+    topics: None, hanoi_leader: User, submit: Callable[..., Item]
+) -> None:
+    client = Client()
+    client.force_login(hanoi_leader)
+    paths = [
+        "/api/v1/feedback/cases?unit=01",
+        "/api/v1/feedback/cases?unit=01&topic=ha-tang-vien-thong&state=assigned",
+        "/feedback/desk/backlog/01/",
+        "/feedback/answers/",
+    ]
+    submit(contact_email="a@example.vn")
+    few = [_list_queries(client, path) for path in paths]
+    for n in range(4):
+        submit(contact_email=f"b{n}@example.vn")
+    more = [_list_queries(client, path) for path in paths]
+    assert more == few
+    # Session, user, the user's roles, the unit by code, the page, its count, its item counts.
+    assert few[:2] == [7, 7]
+    body = client.get("/api/v1/feedback/cases?unit=01").json()
+    assert body["count"] == 5 and {row["item_count"] for row in body["items"]} == {1}
+
+
+def test_a_unit_filter_inside_the_users_scope_is_the_only_unit_condition(
+    topics: None, hanoi_leader: User, submit: Callable[..., Item]
+) -> None:
+    """One unit condition on case.unit_id, no join on unit paths (see selectors._visible_below)."""
+    submit()
+    client = Client()
+    client.force_login(hanoi_leader)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/feedback/cases?unit=01").status_code == 200
+    listing = [q["sql"] for q in queries.captured_queries if 'FROM "feedback_case"' in q["sql"]]
+    assert listing and all('"units_unit"."path"' not in sql.split("FROM", 1)[1] for sql in listing)
+    assert all(sql.count('"feedback_case"."unit_id" IN') == 1 for sql in listing)
