@@ -224,7 +224,7 @@ def case_page_shapes(cases: Any) -> list[dict[str, Any]]:
         .values_list("case_id", "n")
     )
     for case in page:
-        case.item_count = counts.get(case.pk, 0)  # type: ignore[attr-defined]
+        case.item_count = counts.get(case.pk, 0)
     return [case_shape(case) for case in page]
 
 
