@@ -42,6 +42,7 @@ from .routing_index import (
     UnitInfo,
     _signature,
     place_index,
+    place_index_reset,
     tokenize,
 )
 
@@ -315,6 +316,12 @@ def feedback_route(
     if commune is not None and province is None:
         province = commune.parent
     index = place_index()
+    known = {unit.pk for unit in (province, commune, topic.default_unit) if unit is not None}
+    if not known <= index.units.keys():
+        # The units changed since the index was built (a reload in this process, within
+        # the re-check interval): rebuild now rather than route on stale ids.
+        place_index_reset()
+        index = place_index()
     findings = _findings(index, f"{place_text}\n{title}\n{body}", province.pk if province else None)
     evidence: list[_Evidence] = []
     local = topic.handling_level in (HandlingLevel.PROVINCE, HandlingLevel.COMMUNE)
