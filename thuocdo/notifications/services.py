@@ -228,7 +228,9 @@ def email_delivery_resend(*, actor: Any, delivery: EmailDelivery) -> EmailDelive
     attempts, and a new job is queued. Audited."""
     email_delivery_policy.require(actor, "resend", delivery)
     with transaction.atomic():
-        locked = EmailDelivery.objects.select_for_update(of=("self",)).select_related("unit").get(pk=delivery.pk)
+        locked = (
+            EmailDelivery.objects.select_for_update(of=("self",)).select_related("unit").get(pk=delivery.pk)
+        )
         if locked.status != DeliveryStatus.FAILED:
             raise Conflict(_("Chỉ gửi lại được thư đã gửi thất bại."))
         before = {"status": locked.status, "attempts": locked.attempts}
