@@ -35,9 +35,11 @@ def upload_errors(
     *,
     max_files: int,
     max_bytes: int,
+    max_total_bytes: int | None = None,
     signatures: Mapping[str, tuple[bytes, ...]] = DOCUMENT_SIGNATURES,
 ) -> list[str]:
-    """Every problem with the files, in Vietnamese; an empty list means all may be stored."""
+    """Every problem with the files, in Vietnamese; an empty list means all may be stored.
+    The monitoring evidence, the feedback desk and initiatives all check uploads here."""
     errors = []
     if len(files) > max_files:
         errors.append(_("Tối đa %(n)d tệp đính kèm.") % {"n": max_files})
@@ -59,6 +61,10 @@ def upload_errors(
         upload.seek(0)
         if not any(head.startswith(signature) for signature in expected):
             errors.append(_("Tệp %(name)s không đúng định dạng như phần mở rộng.") % {"name": name})
+    if max_total_bytes is not None and sum(upload.size or 0 for upload in files) > max_total_bytes:
+        errors.append(
+            _("Tổng dung lượng tệp đính kèm vượt quá %(mb)d MB.") % {"mb": max_total_bytes // (1024 * 1024)}
+        )
     return errors
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from thuocdo.audit.models import AuditAction
 from thuocdo.audit.services import audit_record
 from thuocdo.core.errors import Conflict, PermissionDenied, ValidationFailed
+from thuocdo.core.uploads import upload_errors
 from thuocdo.units.models import Unit, UnitLevel
 
 from .models import (
@@ -56,17 +57,6 @@ MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 slug_re = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_EVIDENCE_FILES = 10
 TEXT_LIMIT = 20_000
-# Extension -> the file's first bytes. Office formats are zip containers.
-EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",),
-    ".ods": (b"PK\x03\x04",),
-}
 BIG_JUMP_POINTS = 40
 THRESHOLD_FIELDS = ["deadline_on", "late_from", "silent_from", "behind_from", "near_deadline_from"]
 COUNTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)  # reports that count toward progress
@@ -462,23 +452,8 @@ def _evidence_errors(files: Sequence[UploadedFile], links: Sequence[str]) -> lis
     errors = []
     if len(files) + len(links) > MAX_EVIDENCE_FILES:
         errors.append(_("Tối đa %(n)d minh chứng cho một báo cáo.") % {"n": MAX_EVIDENCE_FILES})
-    for upload in files:
-        name = upload.name or ""
-        extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-        signatures = EVIDENCE_SIGNATURES.get(extension)
-        if signatures is None:
-            errors.append(
-                _("Tệp %(name)s: chỉ nhận PDF, ảnh PNG/JPEG, Word, Excel, OpenDocument.") % {"name": name}
-            )
-            continue
-        if upload.size is None or upload.size > MAX_EVIDENCE_BYTES:
-            errors.append(_("Tệp %(name)s vượt quá 20 MB.") % {"name": name})
-            continue
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        if not any(head.startswith(signature) for signature in signatures):
-            errors.append(_("Tệp %(name)s không đúng định dạng như phần mở rộng.") % {"name": name})
+    # The count covers files and links together and is checked above.
+    errors += upload_errors(files, max_files=len(files), max_bytes=MAX_EVIDENCE_BYTES)
     validate_url = URLValidator(schemes=["http", "https"])
     for link in links:
         if len(link) > 1000:

@@ -20,7 +20,7 @@ from thuocdo.audit.models import AuditAction
 from thuocdo.audit.services import audit_record
 from thuocdo.core.errors import Conflict, ValidationFailed
 from thuocdo.core.tracking import tracking_code_new, tracking_code_normalize
-from thuocdo.delivery.services import EVIDENCE_SIGNATURES
+from thuocdo.core.uploads import upload_errors
 
 from .. import notices
 from ..models import (
@@ -186,32 +186,12 @@ def _contact_errors(contact: Contact, consent: bool) -> dict[str, list[str]]:
 def attachment_errors(files: Sequence[UploadedFile]) -> list[str]:
     """The evidence rules of monitoring (extension and first bytes must agree), with
     tighter limits for anonymous uploads: at most 5 files, 20 MB each, 50 MB in all."""
-    errors: list[str] = []
-    if len(files) > MAX_ATTACHMENTS:
-        errors.append(_("Tối đa %(n)d tệp đính kèm.") % {"n": MAX_ATTACHMENTS})
-    total = 0
-    for upload in files:
-        name = upload.name or ""
-        extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-        signatures = EVIDENCE_SIGNATURES.get(extension)
-        if signatures is None:
-            errors.append(
-                _("Tệp %(name)s: chỉ nhận PDF, ảnh PNG/JPEG, Word, Excel, OpenDocument.") % {"name": name}
-            )
-            continue
-        size = upload.size or 0
-        total += size
-        if upload.size is None or size > MAX_ATTACHMENT_BYTES:
-            errors.append(_("Tệp %(name)s vượt quá 20 MB.") % {"name": name})
-            continue
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        if not any(head.startswith(signature) for signature in signatures):
-            errors.append(_("Tệp %(name)s không đúng định dạng như phần mở rộng.") % {"name": name})
-    if total > MAX_ATTACHMENTS_TOTAL_BYTES:
-        errors.append(_("Tổng dung lượng tệp đính kèm vượt quá 50 MB."))
-    return errors
+    return upload_errors(
+        files,
+        max_files=MAX_ATTACHMENTS,
+        max_bytes=MAX_ATTACHMENT_BYTES,
+        max_total_bytes=MAX_ATTACHMENTS_TOTAL_BYTES,
+    )
 
 
 def _fingerprint(content: InitiativeContent, contact: Contact, files: Sequence[UploadedFile]) -> str:
