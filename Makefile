@@ -49,7 +49,7 @@ run: migrate
 	$(PY) manage.py seed_feedback_demo
 	$(PY) manage.py feedback_sweep --schedule
 	@echo "Thước Đo: http://$(HOST):$(PORT)  (Ctrl+C để dừng; worker công việc nền chạy kèm)"
-	@trap 'kill 0' EXIT INT TERM; \
+	@trap 'kill 0' EXIT INT TERM; export SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; \
 	  $(PY) manage.py db_worker --queue-name '*' --no-reload & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
