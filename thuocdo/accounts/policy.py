@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q, QuerySet
 
 from thuocdo.core.errors import PermissionDenied
@@ -38,16 +38,20 @@ def role_scopes(user: Any) -> list[RoleScope]:
         return []
     cached = getattr(user, ROLE_CACHE_ATTRIBUTE, None)
     if cached is None:
-        from .models import RoleAssignment  # noqa: PLC0415 - models import this module's users
-
-        cached = [
-            RoleScope(role, unit_id, path, depth)
-            for role, unit_id, path, depth in RoleAssignment.objects.filter(
-                user_id=user.pk, unit__is_active=True
-            ).values_list("role", "unit_id", "unit__path", "unit__depth")
-        ]
+        # Written out: every permission check of every request starts here (core.rawsql).
+        with connection.cursor() as cursor:
+            cursor.execute(_ROLE_SCOPES_SQL, [user.pk])
+            cached = [
+                RoleScope(role, unit_id, path, depth) for role, unit_id, path, depth in cursor.fetchall()
+            ]
         setattr(user, ROLE_CACHE_ATTRIBUTE, cached)
     return cached
+
+
+_ROLE_SCOPES_SQL = (
+    "SELECT ra.role, ra.unit_id, u.path, u.depth FROM accounts_roleassignment ra "
+    "JOIN units_unit u ON u.id = ra.unit_id WHERE ra.user_id = %s AND u.is_active"
+)
 
 
 def forget_role_scopes(user: Any) -> None:

@@ -8,12 +8,13 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.audit.models import AuditAction
 from thuocdo.audit.services import audit_record
+from thuocdo.core import rawsql
 from thuocdo.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from thuocdo.units.models import Unit
 from thuocdo.units.permissions import unit_policy
@@ -187,13 +188,30 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
     return token
 
 
+def _token_with_user(prefix: str) -> ApiToken | None:
+    """The token with `prefix` and its user, in one written statement: every API request
+    with a token runs it (core.rawsql)."""
+    sql = (
+        f"SELECT {rawsql.columns(ApiToken, 'k')}, {rawsql.columns(User, 'u')} "  # noqa: S608 - column names only
+        f"FROM {ApiToken._meta.db_table} k JOIN {User._meta.db_table} u ON u.id = k.user_id WHERE k.prefix = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token, index = rawsql.instance(ApiToken, row)
+    token.user, _index = rawsql.instance(User, row, index)
+    return token
+
+
 def api_token_authenticate(raw: str) -> User | None:
     """The active user a presented token belongs to, or None. Constant-time comparison."""
     parts = raw.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     _prefix_marker, prefix, secret = parts
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    token = _token_with_user(prefix)
     if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(secret)):
         return None
     if not token.is_active or not token.user.is_active:

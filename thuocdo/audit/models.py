@@ -27,7 +27,10 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    seq = models.PositiveBigIntegerField(_("số thứ tự"), unique=True)
+    # seq, prev_hash and hash are empty until the entry is sealed into the chain, right
+    # after its transaction commits (decision 0038); the append-only triggers allow that
+    # one change and no other.
+    seq = models.PositiveBigIntegerField(_("số thứ tự"), unique=True, null=True, blank=True)
     occurred_at = models.DateTimeField(_("thời điểm"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -56,17 +59,21 @@ class AuditEvent(models.Model):
     ip_address = models.CharField(_("địa chỉ IP"), max_length=45, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     channel = models.CharField(_("kênh"), max_length=10, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = _("sự kiện nhật ký")
         verbose_name_plural = _("nhật ký kiểm toán")
-        ordering = ["-seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The sealer's queue: the few entries not sealed yet.
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.get_action_display()} {self.object_repr}"
+        return f"#{self.seq or '…'} {self.get_action_display()} {self.object_repr}"
 
     @property
     def before(self) -> Any:

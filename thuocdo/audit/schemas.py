@@ -5,7 +5,7 @@ from ninja import Schema
 
 
 class AuditEventOut(Schema):
-    seq: int
+    seq: int | None
     occurred_at: datetime
     actor: str
     action: str
@@ -17,7 +17,7 @@ class AuditEventOut(Schema):
     after: Any
     reason: str
     channel: str
-    hash: str
+    hash: str | None
     prev_hash: str
 
     @staticmethod

@@ -37,4 +37,10 @@ def audit_event_list(
         queryset = queryset.filter(occurred_at__gte=since)
     if until:
         queryset = queryset.filter(occurred_at__lt=until)
-    return audit_event_policy.visible(actor, queryset).order_by("-seq")
+    return audit_event_policy.visible(actor, queryset).order_by("-id")
+
+
+def audit_latest_event_id() -> int | None:
+    """The newest entry's id: grows with every committed write, sealed or not (a cheap
+    change counter for live pages; one primary-key index read)."""
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()

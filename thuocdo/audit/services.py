@@ -2,8 +2,6 @@
 
 import hashlib
 import json
-import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -12,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from thuocdo.core.jobs import enqueue_coalesced
 from thuocdo.core.request_context import current_request_context
 
 from .models import AuditChainHead, AuditEvent
@@ -72,7 +71,11 @@ def audit_record(
     object_repr: str = "",
 ) -> AuditEvent:
     """Append one entry. Call it inside the same transaction as the change it records,
-    so the change and its record commit or roll back together."""
+    so the change and its record commit or roll back together.
+
+    The entry is written unsealed (no place in the chain yet) and takes no lock, so writers
+    never wait for each other here; once the transaction commits, the sealing job gives it
+    its sequence number and hash (`audit_chain_seal`, decision 0038)."""
     context = current_request_context()
     obj_type, obj_id, obj_repr = _object_identity(obj)
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
@@ -92,91 +95,77 @@ def audit_record(
         request_id=context.request_id or "",
         channel=context.channel,
     )
-    # Inside the caller's transaction no savepoint is needed: a failure rolls back both.
-    with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql" and _append_in_one_statement(event):
-            return event
-        # The head row is created by a migration; get_or_create only matters after a test flush.
-        head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        event.seq, event.prev_hash = head.last_seq + 1, head.last_hash
-        event.hash = event_hash(event)
-        event.save(force_insert=True)
-        head.last_seq = event.seq
-        head.last_hash = event.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+    event.save(force_insert=True)
+    _seal_after_commit()
     return event
 
 
-_APPEND_SQL = """
-WITH head AS (
-    SELECT last_seq + 1 AS seq, last_hash AS prev FROM audit_auditchainhead WHERE id = 1 FOR UPDATE
-), appended AS (
-    INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_label, action, object_type,
-        object_id, object_repr, unit_id, before_json, after_json, reason, ip_address, request_id,
-        channel, prev_hash, hash)
-    SELECT head.seq, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, head.prev,
-        encode(sha256(convert_to({material}, 'UTF8')), 'hex')
-    FROM head
-    RETURNING id, seq, prev_hash, hash
-)
-UPDATE audit_auditchainhead SET last_seq = appended.seq, last_hash = appended.hash
-FROM appended WHERE audit_auditchainhead.id = 1
-RETURNING appended.id, appended.seq, appended.prev_hash, appended.hash
-"""
+def _seal_after_commit() -> None:
+    """Ask for the chain to be sealed once this transaction commits (once per transaction)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        callback is _enqueue_seal for _savepoints, callback, _robust in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_enqueue_seal, robust=True)
 
 
-def _append_in_one_statement(event: AuditEvent) -> bool:
-    """Append `event` to the chain with one statement (PostgreSQL): lock the head, insert
-    the entry and move the head. The head's lock is held until the commit, so every writer
-    waits for the one before it: one round trip instead of three keeps that wait short.
+def _enqueue_seal() -> None:
+    from .tasks import audit_chain_seal_job  # noqa: PLC0415 - the job module imports this one
 
-    The hash is the same `event_hash`: its canonical JSON is built here with markers for
-    the two values only the head knows (the sequence number and the previous hash), and
-    the database puts them in before hashing. The result is checked against `event_hash`.
-    False (nothing written) when the head row is missing or a marker is ambiguous."""
-    prev_marker, seq_marker = f"prev-{uuid.uuid4().hex}", f"seq-{uuid.uuid4().hex}"
-    event.prev_hash, event.seq = prev_marker, 0
-    text = canonical_json(_hash_material(event, seq=seq_marker))
-    quoted_seq = json.dumps(seq_marker)
-    if text.count(prev_marker) != 1 or text.count(quoted_seq) != 1:
-        return False
-    parts: list[str] = []
-    params: list[Any] = []
-    for piece in re.split(f"({re.escape(prev_marker)}|{re.escape(quoted_seq)})", text):
-        if piece == prev_marker:
-            parts.append("head.prev")
-        elif piece == quoted_seq:
-            parts.append("head.seq::text")
-        else:
-            parts.append("%s::text")
-            params.append(piece)
-    sql = _APPEND_SQL.format(material=" || ".join(parts))
-    values = [
-        event.occurred_at,
-        event.actor_id,
-        event.actor_label,
-        event.action,
-        event.object_type,
-        event.object_id,
-        event.object_repr,
-        event.unit_id,
-        event.before_json,
-        event.after_json,
-        event.reason,
-        event.ip_address,
-        event.request_id,
-        event.channel,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, *params])
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    event.pk, event.seq, event.prev_hash, event.hash = row
-    event._state.adding, event._state.db = False, connection.alias
-    if event_hash(event) != event.hash:  # the database hashed other text: refuse the write
-        raise RuntimeError("audit chain: the hash computed by the database does not match")
-    return True
+    enqueue_coalesced(audit_chain_seal_job)
+
+
+def audit_chain_seal(*, batch_size: int = 500) -> int:
+    """Give every committed, unsealed entry its place in the chain, oldest first: the next
+    sequence number, the previous entry's hash and its own hash. Returns how many it sealed.
+
+    One sealer at a time holds the chain's head row. A sealer that finds the head locked
+    leaves: the holder looks again for unsealed entries after its commit, so an entry
+    committed while it was sealing is not forgotten (on SQLite, which has no SKIP LOCKED,
+    sealers simply take turns)."""
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head = (
+                AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+                if connection.features.has_select_for_update_skip_locked
+                else AuditChainHead.objects.select_for_update().filter(pk=1).first()
+            )
+            if head is None:
+                if AuditChainHead.objects.filter(pk=1).exists():
+                    return sealed  # another sealer holds the head
+                head = AuditChainHead.objects.create(pk=1)  # only after a test flush
+            pending = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
+            if not pending:
+                return sealed
+            seq, prev = head.last_seq, head.last_hash
+            for event in pending:
+                seq += 1
+                event.seq, event.prev_hash = seq, prev
+                event.hash = prev = event_hash(event)
+            _seal_rows(pending)
+            head.last_seq, head.last_hash = seq, prev
+            head.save(update_fields=["last_seq", "last_hash"])
+        sealed += len(pending)
+        if len(pending) < batch_size and not AuditEvent.objects.filter(seq__isnull=True).exists():
+            return sealed
+
+
+def _seal_rows(events: list[AuditEvent]) -> None:
+    if connection.vendor == "postgresql":
+        rows = ", ".join(["(%s::bigint, %s::bigint, %s, %s)"] * len(events))
+        params: list[Any] = []
+        for event in events:
+            params += [event.pk, event.seq, event.prev_hash, event.hash]
+        sql = (
+            "UPDATE audit_auditevent AS e SET seq = v.seq, prev_hash = v.prev, hash = v.hash "  # noqa: S608 - placeholders only
+            f"FROM (VALUES {rows}) AS v(id, seq, prev, hash) WHERE e.id = v.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    else:
+        AuditEvent.objects.bulk_update(events, ["seq", "prev_hash", "hash"])
 
 
 @dataclass(frozen=True)
@@ -190,6 +179,8 @@ class ChainBreak:
 class ChainReport:
     checked: int
     first_break: ChainBreak | None
+    # Committed entries not sealed yet: normal for a second or two after a write.
+    pending: int = 0
 
     @property
     def ok(self) -> bool:
@@ -197,11 +188,13 @@ class ChainReport:
 
 
 def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
-    """Walk the whole chain in order and return the first broken link, if any."""
+    """Walk the sealed chain in order and return the first broken link, if any; also count
+    the entries still waiting to be sealed."""
     expected_seq = 1
     expected_prev = GENESIS_HASH
     checked = 0
-    events = AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)
+    pending = AuditEvent.objects.filter(seq__isnull=True).count()
+    events = AuditEvent.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=chunk_size)
     for event in events:
         if event.seq != expected_seq:
             return ChainReport(
@@ -209,14 +202,18 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
                 ChainBreak(
                     expected_seq, None, f"entry #{expected_seq} is missing (next present: #{event.seq})"
                 ),
+                pending,
             )
         if event.prev_hash != expected_prev:
             return ChainReport(
                 checked,
                 ChainBreak(event.seq, event.pk, "previous-hash link does not match the entry before it"),
+                pending,
             )
         if event_hash(event) != event.hash:
-            return ChainReport(checked, ChainBreak(event.seq, event.pk, "content does not match its hash"))
+            return ChainReport(
+                checked, ChainBreak(event.seq, event.pk, "content does not match its hash"), pending
+            )
         checked += 1
         expected_seq += 1
         expected_prev = event.hash
@@ -230,5 +227,6 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
                 f"the chain ends at #{expected_seq - 1} but its head records #{head.last_seq}: "
                 "the newest entries were removed",
             ),
+            pending,
         )
-    return ChainReport(checked, None)
+    return ChainReport(checked, None, pending)

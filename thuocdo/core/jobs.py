@@ -11,8 +11,10 @@ Jobs take ids, not model instances: arguments must be JSON and the row may have 
 
 import functools
 import logging
+import math
+import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
@@ -26,6 +28,32 @@ T = TypeVar("T")
 
 def enqueue_on_commit(task: Task[Any, Any], *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
+
+
+_coalesced_lock = threading.Lock()
+_coalesced_slots: dict[str, datetime] = {}
+
+
+def enqueue_coalesced(task: Task[Any, Any], *, slot_seconds: float = 0.5) -> None:
+    """Queue `task` (no arguments) to run at the next `slot_seconds` boundary, unless this
+    process has already queued it for a slot that has not begun: that job runs after
+    everything committed until then, so it covers this call too. Many writes a second
+    then cost a few job rows, not one each. For follow-up work that sweeps up whatever
+    is pending (e.g. sealing the audit chain), called after the commit.
+
+    Backends that cannot defer a job (or run it at once, as in tests) get one job per call."""
+    backend = task.get_backend()
+    if not backend.supports_defer:
+        task.enqueue()
+        return
+    now = timezone.now()
+    slot = datetime.fromtimestamp(math.ceil(now.timestamp() / slot_seconds) * slot_seconds, tz=now.tzinfo)
+    with _coalesced_lock:
+        scheduled = _coalesced_slots.get(task.module_path)
+        if scheduled is not None and scheduled > now:
+            return
+        _coalesced_slots[task.module_path] = slot
+    task.using(run_after=slot).enqueue()
 
 
 def backoff_delay(attempt: int, *, base_seconds: int = 30, cap_seconds: int = 3600) -> timedelta:

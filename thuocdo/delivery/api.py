@@ -312,10 +312,9 @@ def _report_submit(
     files: list[UploadedFile],
     idempotency_key: str | None,
 ) -> Status[dict[str, Any]]:
-    assignment = selectors.assignment_for_report(assignment_id=assignment_id)
     report = services.report_submit(
         actor=request.user,
-        assignment=assignment,
+        assignment=assignment_id,
         period=payload.period,
         progress=payload.progress,
         narrative=payload.narrative,
@@ -330,7 +329,7 @@ def _report_submit(
     )
     # A replay answers 200 with the report the key first created, a new report 201.
     status = 200 if getattr(report, "replayed", False) else 201
-    return Status(status, _fresh_report_out(request, report, assignment.unit))
+    return Status(status, _fresh_report_out(request, report, report.assignment.unit))
 
 
 @router.post(

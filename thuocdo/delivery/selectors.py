@@ -374,15 +374,6 @@ def assignment_get(*, assignment_id: int, today: date | None = None, annotate: b
     return assignment
 
 
-def assignment_for_report(*, assignment_id: int) -> Assignment:
-    """The assignment a report is submitted for, with only what the submission reads: its
-    task (periods, plan) and unit (permissions, tally)."""
-    assignment = Assignment.objects.select_related("task", "unit").filter(pk=assignment_id).first()
-    if assignment is None:
-        raise NotFound()
-    return assignment
-
-
 def my_assignments(*, user: Any, today: date | None = None) -> QuerySet[Assignment]:
     """The assignments of the units where the user holds a role that may report."""
     unit_ids = [s.unit_id for s in assignment_policy.scopes(user, "report")]

@@ -14,14 +14,14 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Value
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.audit.models import AuditAction
 from thuocdo.audit.services import audit_record
-from thuocdo.core.errors import Conflict, PermissionDenied, ValidationFailed
+from thuocdo.core import rawsql
+from thuocdo.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from thuocdo.core.uploads import upload_errors
 from thuocdo.units.models import Unit, UnitLevel
 
@@ -521,10 +521,18 @@ def _report_errors(
     return errors, parsed
 
 
+class _Denied(Exception):
+    """Leaves the submission's transaction when the actor may not report on the assignment
+    it locked; the denial is recorded after the rollback."""
+
+    def __init__(self, assignment: Assignment) -> None:
+        self.assignment = assignment
+
+
 def report_submit(
     *,
     actor: Any,
-    assignment: Assignment,
+    assignment: Assignment | int,
     period: date,
     progress: Any,
     narrative: str = "",
@@ -539,11 +547,19 @@ def report_submit(
 ) -> Report:
     """Submit a progress report. A second submission for the same period is a correction:
     a new version supersedes the old one, which stays in the history unchanged. Sending
-    the same request again with the same idempotency key returns the first report."""
-    assignment_policy.require(actor, "report", assignment)
+    the same request again with the same idempotency key returns the first report.
+
+    `assignment` may be an id (the API): the assignment, its task and unit are then read in
+    the statement that locks it (NotFound if there is none) and the permission is checked
+    there, before anything else is read or written."""
+    if isinstance(assignment, int):
+        known, assignment_id = None, assignment
+    else:
+        assignment_policy.require(actor, "report", assignment)
+        known, assignment_id = assignment, assignment.pk
     texts = {"narrative": narrative, "obstacles": obstacles, "proposals": proposals}
     fingerprint = _request_fingerprint(
-        assignment=assignment,
+        assignment_id=assignment_id,
         period=period,
         progress=progress,
         texts=texts,
@@ -557,11 +573,15 @@ def report_submit(
         with transaction.atomic():
             # The replay check comes first, as a retry must get the first answer even if the
             # request would no longer pass; it is read in the statement that takes the lock.
-            locked, current, keyed_pk = _assignment_lock(assignment, period, idempotency_key or None)
+            locked, current, keyed_pk = _assignment_lock(
+                assignment_id, period, idempotency_key or None, known
+            )
+            if known is None and not assignment_policy.user_may(actor, "report", locked):
+                raise _Denied(locked)
             if keyed_pk is not None:
                 return _replay_of(Report.objects.get(pk=keyed_pk), fingerprint)
             errors, parsed_values = _report_errors(
-                assignment=assignment,
+                assignment=locked,
                 period=period,
                 progress=progress,
                 texts=texts,
@@ -588,6 +608,9 @@ def report_submit(
                 is_simulated=is_simulated,
                 submitted_at=submitted_at,
             )
+    except _Denied as denied:
+        assignment_policy.require(actor, "report", denied.assignment)  # records the denial, raises
+        raise  # pragma: no cover - require() raised
     except IntegrityError:
         # Two copies of one request raced; the other one won. Answer like a replay.
         if idempotency_key:
@@ -600,7 +623,7 @@ def report_submit(
 
 def _request_fingerprint(
     *,
-    assignment: Assignment,
+    assignment_id: int,
     period: date,
     progress: Any,
     texts: dict[str, str],
@@ -617,7 +640,7 @@ def _request_fingerprint(
         upload.seek(0)
         file_marks.append([upload.name, upload.size, digest.hexdigest()])
     material = {
-        "assignment": assignment.pk,
+        "assignment": assignment_id,
         "period": str(period),
         "progress": str(progress),
         "texts": texts,
@@ -767,40 +790,62 @@ class _CurrentReport:
     progress: int
 
 
+_LOCK_SQL = """
+SELECT {assignment}, {task}, {unit},
+    (SELECT keyed.id FROM delivery_report keyed WHERE keyed.idempotency_key = %s LIMIT 1),
+    cur.id, cur.status, cur.version, cur.progress,
+    EXISTS (
+        SELECT 1 FROM delivery_verification v
+        JOIN delivery_report vr ON vr.id = v.report_id
+        JOIN delivery_assignment va ON va.id = vr.assignment_id
+        WHERE va.unit_id = a.unit_id AND v.status = %s
+    )
+FROM delivery_assignment a
+JOIN delivery_task t ON t.id = a.task_id
+JOIN units_unit u ON u.id = a.unit_id
+LEFT JOIN delivery_report cur ON cur.assignment_id = a.id AND cur.period = %s AND cur.is_current
+WHERE a.id = %s
+{lock}
+"""
+
+
 def _assignment_lock(
-    assignment: Assignment, period: date, idempotency_key: str | None
+    assignment_id: int, period: date, idempotency_key: str | None, known: Assignment | None
 ) -> tuple[Any, _CurrentReport | None, int | None]:
-    """Lock the assignment and read, in the same statement, its facts afresh, its current
-    report of `period` (if any), whether a report of its unit was ever found untrue
-    (`unit_disputed`, for sampling) and the report already made with `idempotency_key`
-    (if any, of any assignment). Its task and unit do not change: they are taken from
-    `assignment`."""
-    current = FilteredRelation("reports", condition=Q(reports__period=period, reports__is_current=True))
-    keyed = Report.objects.filter(idempotency_key=idempotency_key).order_by().values("pk")[:1]
-    locked: Any = (
-        Assignment.objects.select_for_update(of=("self",))
-        .annotate(
-            keyed_pk=Subquery(keyed) if idempotency_key else Value(None, output_field=IntegerField()),
-            current=current,
-            current_pk=F("current__pk"),
-            current_status=F("current__status"),
-            current_version=F("current__version"),
-            current_progress=F("current__progress"),
-            unit_disputed=Exists(
-                Verification.objects.filter(
-                    report__assignment__unit_id=OuterRef("unit_id"), status=VerificationStatus.DISPUTED
-                )
-            ),
-        )
-        .get(pk=assignment.pk)
+    """Lock the assignment and read, in the same statement, its facts afresh, its task and
+    unit, its current report of `period` (if any), whether a report of its unit was ever
+    found untrue (`unit_disputed`, for sampling) and the report already made with
+    `idempotency_key` (if any, of any assignment). When the caller `known`s the assignment,
+    its task and unit objects are kept.
+
+    The statement is written out (core.rawsql) because this path runs for every report:
+    the ORM took longer to compile it than PostgreSQL takes to run it."""
+    sql = _LOCK_SQL.format(
+        assignment=rawsql.columns(Assignment, "a"),
+        task=rawsql.columns(Task, "t"),
+        unit=rawsql.columns(Unit, "u"),
+        lock="FOR UPDATE OF a" if connection.features.has_select_for_update_of else "",
     )
-    locked.task, locked.unit = assignment.task, assignment.unit
-    if locked.current_pk is None:
-        return locked, None, locked.keyed_pk
-    current_report = _CurrentReport(
-        locked.current_pk, locked.current_status, locked.current_version, locked.current_progress
-    )
-    return locked, current_report, locked.keyed_pk
+    params = [
+        idempotency_key,
+        VerificationStatus.DISPUTED,
+        connection.ops.adapt_datefield_value(period),
+        assignment_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound()
+    locked, index = rawsql.instance(Assignment, row)
+    task, index = rawsql.instance(Task, row, index)
+    unit, index = rawsql.instance(Unit, row, index)
+    keyed_pk, current_pk, current_status, current_version, current_progress, unit_disputed = row[index:]
+    locked.task, locked.unit = (known.task, known.unit) if known is not None else (task, unit)
+    locked.unit_disputed = bool(unit_disputed)  # type: ignore[attr-defined] # read by sampling
+    if current_pk is None:
+        return locked, None, keyed_pk
+    return locked, _CurrentReport(current_pk, current_status, current_version, current_progress), keyed_pk
 
 
 def _sample_reason(report: Report, previous_progress: int, *, unit_disputed: bool) -> str:
@@ -845,8 +890,10 @@ def assignment_set_thresholds(
     )
 
 
-def assignments_refresh_thresholds(*, assignments: Iterable[Assignment], batch_size: int = 5000) -> int:
-    """Recompute and store thresholds in bulk (after a task's dates change or a bulk load)."""
+def assignments_refresh_thresholds(*, assignments: Iterable[Assignment], batch_size: int = 500) -> int:
+    """Recompute and store thresholds in bulk (after a task's dates change or a bulk load).
+    Batches stay small: `bulk_update` writes one CASE per field, so PostgreSQL's work per
+    batch grows with the square of its size."""
     batch: list[Assignment] = []
     count = 0
     for assignment in assignments:

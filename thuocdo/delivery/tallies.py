@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Sum
 
 from thuocdo.units.models import Unit
 
@@ -29,18 +29,36 @@ def tally_add(*, plan_id: int, unit: Unit, period: date, reports: int, progress:
     group_id = group_unit_id(unit)
     if group_id is None or (reports == 0 and progress == 0):
         return
-    rows = ProgressTally.objects.filter(plan_id=plan_id, group_unit_id=group_id, period=period)
-    if rows.update(reports=F("reports") + reports, progress_sum=F("progress_sum") + progress):
-        if reports < 0:
-            rows.filter(reports=0).delete()  # an emptied period is no row, as after a rebuild
-        return
-    try:
-        with transaction.atomic():
-            ProgressTally.objects.create(
-                plan_id=plan_id, group_unit_id=group_id, period=period, reports=reports, progress_sum=progress
-            )
-    except IntegrityError:  # created concurrently: add to it
-        rows.update(reports=F("reports") + reports, progress_sum=F("progress_sum") + progress)
+    # One statement, written out: every report of a province adds to its row (core.rawsql).
+    # A new report may be the period's first (insert or add); a correction or a removal
+    # changes a row that exists (the row's CHECKs would refuse a negative insert).
+    period_value = connection.ops.adapt_datefield_value(period)
+    with connection.cursor() as cursor:
+        if reports > 0:
+            cursor.execute(_TALLY_ADD_SQL, [plan_id, group_id, period_value, reports, progress])
+        else:
+            cursor.execute(_TALLY_CHANGE_SQL, [reports, progress, plan_id, group_id, period_value])
+    if reports < 0:  # an emptied period is no row, as after a rebuild
+        ProgressTally.objects.filter(
+            plan_id=plan_id, group_unit_id=group_id, period=period, reports=0
+        ).delete()
+
+
+_TALLY_ADD_SQL = """
+INSERT INTO delivery_progresstally (plan_id, group_unit_id, period, reports, progress_sum)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (plan_id, group_unit_id, period) DO UPDATE
+SET reports = delivery_progresstally.reports + excluded.reports,
+    progress_sum = delivery_progresstally.progress_sum + excluded.progress_sum
+"""
+_TALLY_CHANGE_SQL = """
+UPDATE delivery_progresstally SET reports = reports + %s, progress_sum = progress_sum + %s
+WHERE plan_id = %s AND group_unit_id = %s AND period = %s
+"""
+_TALLY_CHANGE_SQL = """
+UPDATE delivery_progresstally SET reports = reports + %s, progress_sum = progress_sum + %s
+WHERE plan_id = %s AND group_unit_id = %s AND period = %s
+"""
 
 
 def tallies_rebuild(*, plan: Plan) -> int:

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from thuocdo.audit.models import AuditChainHead
+from thuocdo.audit.selectors import audit_latest_event_id
 from thuocdo.core.errors import AppError, NotFound
 from thuocdo.units.models import Unit
 from thuocdo.units.selectors import unit_ancestors, unit_get, unit_root
@@ -69,17 +69,17 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
 @login_required
 def live(request: HttpRequest) -> StreamingHttpResponse:
     """Server-sent events: one `changed` event whenever anything is written (every write
-    appends to the audit chain, so its head is a cheap change counter). The browser
+    appends to the audit log, so its newest id is a cheap change counter). The browser
     reconnects by itself when the stream ends."""
 
     def events() -> Iterator[str]:
-        last = AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
+        last = audit_latest_event_id()
         yield "retry: 2000\n\n"
         deadline = time.monotonic() + settings.THUOCDO_LIVE_STREAM_SECONDS
         try:
             while time.monotonic() < deadline:
                 time.sleep(LIVE_POLL_SECONDS)
-                current = AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
+                current = audit_latest_event_id()
                 if current != last:
                     last = current
                     yield f"event: changed\ndata: {current}\n\n"

@@ -25,7 +25,7 @@ GOOD_PASSWORD = "Ngay-mai-troi-lai-sang-2025"
 
 
 def latest_event() -> AuditEvent:
-    return AuditEvent.objects.latest("seq")
+    return AuditEvent.objects.latest("id")
 
 
 # --- roles -------------------------------------------------------------------------------

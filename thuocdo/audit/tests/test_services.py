@@ -9,7 +9,14 @@ from django.test import RequestFactory
 
 from thuocdo.accounts.tests.factories import DEFAULT_PASSWORD
 from thuocdo.audit.models import AuditAction, AuditChainHead, AuditEvent
-from thuocdo.audit.services import GENESIS_HASH, audit_chain_verify, audit_record, canonical_json, event_hash
+from thuocdo.audit.services import (
+    GENESIS_HASH,
+    audit_chain_seal,
+    audit_chain_verify,
+    audit_record,
+    canonical_json,
+    event_hash,
+)
 from thuocdo.core.middleware import RequestContextMiddleware
 from thuocdo.core.request_context import RequestContext, reset_request_context, set_request_context
 
@@ -17,7 +24,10 @@ pytestmark = pytest.mark.django_db
 
 
 def record_several(factory, count: int = 5, **kwargs) -> list[AuditEvent]:
-    return [factory(reason=f"lý do {n}", **kwargs) for n in range(count)]
+    """Record `count` entries and seal them, as the sealing job does after the commit."""
+    events = [factory(reason=f"lý do {n}", **kwargs) for n in range(count)]
+    audit_chain_seal()
+    return [AuditEvent.objects.get(pk=event.pk) for event in events]
 
 
 @pytest.fixture
@@ -75,7 +85,8 @@ def test_records_form_a_contiguous_hash_chain(audit_event_factory):
 
 
 def test_chain_starts_from_the_genesis_hash():
-    first = AuditEvent.objects.order_by("seq").first()
+    audit_chain_seal()
+    first = AuditEvent.objects.filter(seq__isnull=False).order_by("seq").first()
 
     assert first.seq == 1
     assert first.prev_hash == GENESIS_HASH
@@ -133,7 +144,7 @@ def test_an_oversized_request_id_header_cannot_break_audit_writes(rf):
         rf.get("/", HTTP_X_REQUEST_ID="r" * 500, REMOTE_ADDR="192.0.2.1")
     )
 
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert event.request_id == "r" * 64
     assert (event.ip_address, event.channel) == ("192.0.2.1", "web")
     assert response["X-Request-ID"] == event.request_id
@@ -286,7 +297,7 @@ def test_login_is_recorded(client, user_factory):
 
     assert client.login(request=RequestFactory().post("/"), username="dang.nhap", password=DEFAULT_PASSWORD)
 
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert (event.action, event.actor, event.object_id) == (AuditAction.LOGIN, user, str(user.pk))
 
 
@@ -296,7 +307,7 @@ def test_authenticate_and_failed_login_are_recorded(user_factory):
 
     assert authenticate(request, username="dang.nhap", password="sai-mat-khau") is None
 
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert (event.action, event.actor, event.object_type, event.object_repr) == (
         AuditAction.LOGIN_FAILED,
         None,
@@ -312,7 +323,7 @@ def test_logout_is_recorded(client, user_factory):
 
     client.logout()
 
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert (event.action, event.actor) == (AuditAction.LOGOUT, user)
 
 
@@ -328,14 +339,13 @@ def test_login_and_failure_keep_the_chain_valid(client, user_factory):
 def test_an_entry_with_awkward_text_keeps_the_chain_and_its_hash(
     user_factory, ba_dinh, django_assert_num_queries
 ):
-    """On PostgreSQL the entry is appended in one statement (the database puts the sequence
-    number and the previous hash into the hashed text); the result must be the entry
-    `event_hash` describes, whatever the text holds."""
+    """Recording is one INSERT and takes no lock; sealing later hashes exactly the text
+    that was stored, whatever it holds."""
     actor = user_factory()
     awkward = 'Trích "nguyên văn" 100% \\ đường dẫn C:\\tmp; {x}\n%s %(n)s -- \' ; DROP'
     audit_record(actor=actor, action=AuditAction.CREATE, object_type="tests.thing", object_id="0")
 
-    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
+    with django_assert_num_queries(1):
         event = audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -347,12 +357,82 @@ def test_an_entry_with_awkward_text_keeps_the_chain_and_its_hash(
             after={"values": {"1": "42.5"}, "note": "Đã xong ✓"},
             reason=awkward,
         )
+    assert event.seq is None and event.hash is None
+    audit_chain_seal()
 
     stored = AuditEvent.objects.get(pk=event.pk)
-    assert (stored.seq, stored.hash, stored.prev_hash) == (event.seq, event.hash, event.prev_hash)
     assert (stored.reason, stored.object_repr, stored.unit_id) == (awkward, awkward, ba_dinh.pk)
     assert stored.hash == event_hash(stored)
-    assert stored.prev_hash == AuditEvent.objects.get(seq=event.seq - 1).hash
+    assert stored.prev_hash == AuditEvent.objects.get(seq=stored.seq - 1).hash
     head = AuditChainHead.objects.get(pk=1)
-    assert (head.last_seq, head.last_hash) == (event.seq, event.hash)
+    assert (head.last_seq, head.last_hash) == (stored.seq, stored.hash)
+    assert audit_chain_verify().ok
+
+
+# --- sealing ---------------------------------------------------------------------------------
+
+
+def test_entries_wait_unsealed_until_the_sealer_runs(audit_event_factory):
+    audit_chain_seal()
+    head = AuditChainHead.objects.get(pk=1)
+    events = [audit_event_factory() for _ in range(3)]
+
+    report = audit_chain_verify()
+    assert report.ok and report.pending == 3
+    assert AuditChainHead.objects.get(pk=1).last_seq == head.last_seq
+
+    assert audit_chain_seal() == 3
+    sealed = list(AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("id"))
+    assert [e.seq for e in sealed] == [head.last_seq + 1, head.last_seq + 2, head.last_seq + 3]
+    assert sealed[0].prev_hash == head.last_hash
+    assert audit_chain_verify().pending == 0
+    assert audit_chain_seal() == 0  # nothing left: a second run changes nothing
+
+
+def test_the_sealer_works_in_batches(audit_event_factory):
+    audit_chain_seal()
+    for _ in range(7):
+        audit_event_factory()
+
+    assert audit_chain_seal(batch_size=3) == 7
+    assert audit_chain_verify().ok
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+
+
+def test_the_commit_queues_one_sealing_per_transaction(
+    audit_event_factory, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        audit_event_factory()
+        audit_event_factory()
+
+    assert len(callbacks) == 1
+    # The test settings run jobs at once: the commit sealed both entries.
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+    assert audit_chain_verify().ok
+
+
+def test_a_rolled_back_entry_is_never_sealed(audit_event_factory, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        audit_event_factory(reason="bỏ")
+        raise RuntimeError
+
+    assert callbacks == []
+    assert not AuditEvent.objects.filter(reason="bỏ").exists()
+
+
+def test_sealing_cannot_change_what_an_entry_says(audit_event_factory):
+    event = audit_event_factory(reason="nguyên bản")
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(seq=10**9, hash="f" * 64, reason="đã sửa")
+
+    audit_chain_seal()
+    with pytest.raises(DatabaseError), transaction.atomic():  # and a sealed entry is final
+        AuditEvent.objects.filter(pk=event.pk).update(seq=10**9, hash="f" * 64)
+    assert AuditEvent.objects.get(pk=event.pk).reason == "nguyên bản"
     assert audit_chain_verify().ok

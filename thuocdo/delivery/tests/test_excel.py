@@ -81,7 +81,7 @@ def nothing_stored(*, denial_recorded: bool = False) -> Iterator[None]:
     expected = {**before, "AuditEvent": before["AuditEvent"] + (1 if denial_recorded else 0)}
     assert stored() == expected
     if denial_recorded:
-        assert AuditEvent.objects.order_by("-seq").first().action == AuditAction.ACCESS_DENIED
+        assert AuditEvent.objects.order_by("-id").first().action == AuditAction.ACCESS_DENIED
 
 
 def filled(template: bytes, tasks: list[dict[str, Any]], indicators: list[dict[str, Any]] = ()) -> bytes:
@@ -288,7 +288,7 @@ def test_the_template_filled_in_imports_tasks_cascades_and_indicators(
     assert (indicators["so-van-ban"].task, indicators["so-van-ban"].rollup) == (second, Rollup.SUM)
     assert (indicators["ty-le-cu"].task, indicators["ty-le-cu"].direction) == (existing, "lower")
     assert indicators["ty-le-cu"].target == Decimal("0.5")
-    load = AuditEvent.objects.filter(action=AuditAction.DATA_LOAD).order_by("-seq").first()
+    load = AuditEvent.objects.filter(action=AuditAction.DATA_LOAD).order_by("-id").first()
     assert load.after["tasks"] == 4
     assert load.after["indicators"] == 3
     assert AuditEvent.objects.filter(action=AuditAction.CREATE, object_type="delivery.task").count() == 4

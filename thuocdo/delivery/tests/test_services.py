@@ -92,12 +92,12 @@ def nothing_stored(*, denial_recorded: bool = False) -> Iterator[None]:
     expected = {**before, "AuditEvent": before["AuditEvent"] + (1 if denial_recorded else 0)}
     assert stored() == expected
     if denial_recorded:
-        assert AuditEvent.objects.order_by("-seq").first().action == AuditAction.ACCESS_DENIED
+        assert AuditEvent.objects.order_by("-id").first().action == AuditAction.ACCESS_DENIED
 
 
 def audit_of(obj: Any) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("seq")
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("id")
     )
 
 
@@ -223,7 +223,7 @@ def test_task_create_is_refused_to_all_but_administrators_over_the_issuer(
     with nothing_stored(denial_recorded=True), pytest.raises(PermissionDenied):
         task_create(actor=user, plan=plan, spec=spec(unit_by_code))
 
-    denial = AuditEvent.objects.order_by("-seq").first()
+    denial = AuditEvent.objects.order_by("-id").first()
     assert denial.actor == user
     assert denial.after == {"attempted_action": "manage"}
 

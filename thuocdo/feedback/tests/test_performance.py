@@ -42,9 +42,9 @@ def test_one_submission_through_the_api_runs_a_fixed_number_of_queries(
     assert _post(client, 0).status_code == 201  # the process's copies are loaded once
     # The key probe, the active-model check; in the transaction (2 statements): the
     # calendar revisions, case, item, history, the receipt e-mail (3, with its savepoint),
-    # the unit's handlers and their notices (3), the audit chain (3, last; one statement on
-    # PostgreSQL, decision 0021).
-    with django_assert_num_queries(15 if connection.vendor == "postgresql" else 17):
+    # the unit's handlers and their notices (3), the audit entry (1, sealed after the
+    # commit, decision 0038).
+    with django_assert_num_queries(15):
         response = _post(client, 1)
     assert response.status_code == 201
     # A retry with the same key reads the stored item instead.

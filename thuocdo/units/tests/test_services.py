@@ -126,7 +126,7 @@ def test_rename_updates_the_name_and_keeps_the_unit(official_dataset, ba_dinh, r
     assert assignment.unit_id == ba_dinh.pk
     assert [m.unit.code for m in unit_search(query="ba dinh moi")][:1] == ["00004"]
 
-    event = AuditEvent.objects.filter(action=AuditAction.DATA_LOAD).latest("seq")
+    event = AuditEvent.objects.filter(action=AuditAction.DATA_LOAD).latest("id")
     assert event.object_repr == "test-release"
     assert event.after["updated"] == 1
     assert event.after["renamed"] == [
@@ -150,7 +150,7 @@ def test_unit_left_out_of_the_dataset_is_deactivated_not_deleted(official_datase
     assert unit_get(code="00070").pk == hoan_kiem.pk  # history still resolves the code
     assert role_scopes(officer) == []  # a role in a closed unit grants nothing
     assert "00070" not in [m.unit.code for m in unit_search(query="hoan kiem")]
-    event = AuditEvent.objects.filter(action=AuditAction.DATA_LOAD).latest("seq")
+    event = AuditEvent.objects.filter(action=AuditAction.DATA_LOAD).latest("id")
     assert event.after["deactivated"] == 1
 
     again = units_load(dataset=official_dataset)
@@ -268,7 +268,7 @@ def test_admin_updates_contact_details_and_it_is_audited(user_with_role, ba_dinh
 
     ba_dinh.refresh_from_db()
     assert (ba_dinh.email, ba_dinh.phone) == ("ubnd@badinh.hanoi.gov.vn", "024 3823 1234")
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert (event.action, event.actor, event.unit_id) == (AuditAction.UPDATE, admin, ba_dinh.pk)
     assert event.before == {"email": "", "phone": ""}
     assert event.after == {"email": "ubnd@badinh.hanoi.gov.vn", "phone": "024 3823 1234"}

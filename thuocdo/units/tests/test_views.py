@@ -143,6 +143,6 @@ def test_superuser_edits_in_the_admin_user_form_are_audited(client: Client, user
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    event = AuditEvent.objects.filter(action=AuditAction.UPDATE, object_id=str(target.pk)).latest("seq")
+    event = AuditEvent.objects.filter(action=AuditAction.UPDATE, object_id=str(target.pk)).latest("id")
     assert event.before == {"full_name": "Tên cũ"}
     assert event.after == {"full_name": "Tên mới"}

@@ -47,7 +47,7 @@ def test_seeding_is_idempotent_and_never_overwrites_edits(root_admin) -> None:
 
 def test_initialising_a_year_is_one_audited_data_load() -> None:
     assert calendar_seed(years=[2030]) == [(2030, True)]
-    event = AuditEvent.objects.filter(action=AuditAction.DATA_LOAD).latest("seq")
+    event = AuditEvent.objects.filter(action=AuditAction.DATA_LOAD).latest("id")
     assert event.object_type == "workdays.calendaryear"
     assert '"year":2030' in event.after_json
 
@@ -65,7 +65,7 @@ def test_an_operator_edit_changes_a_deadline_and_is_audited(root_admin) -> None:
     assert year.revision != revision
     assert year.edited_by == root_admin
     assert year.edited_at is not None
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert (event.action, event.actor, event.object_type) == (
         AuditAction.CREATE,
         root_admin,
@@ -74,7 +74,7 @@ def test_an_operator_edit_changes_a_deadline_and_is_audited(root_admin) -> None:
 
     calendar_day_reset(actor=root_admin, day=date(2026, 2, 23))
     assert working_days_add(date(2026, 2, 12), 2) == date(2026, 2, 23)
-    assert AuditEvent.objects.latest("seq").action == AuditAction.DELETE
+    assert AuditEvent.objects.latest("id").action == AuditAction.DELETE
 
 
 def test_renaming_a_seeded_day_makes_it_the_operators(root_admin) -> None:
@@ -83,7 +83,7 @@ def test_renaming_a_seeded_day_makes_it_the_operators(root_admin) -> None:
     )
     item = CalendarDay.objects.get(day=date(2026, 2, 16))
     assert (item.source, item.name) == (DaySource.OPERATOR, "Nghỉ Tết (27 tháng Chạp)")
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert event.action == AuditAction.UPDATE
     assert "Giao thừa" in event.before_json
 
@@ -137,7 +137,7 @@ def test_only_root_administrators_may_edit_and_refusals_are_audited(request, who
         calendar_day_reset(actor=actor, day=date(2026, 2, 17))
     assert snapshot() == before
     assert AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED).count() == denials + 2
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert event.object_type == "workdays.calendarday"
     assert '"attempted_action":"manage"' in event.after_json
 
