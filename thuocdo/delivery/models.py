@@ -449,21 +449,31 @@ class DashboardPin(models.Model):
         return str(self.indicator or self.plan)
 
 
+TALLY_SHARDS = 8
+
+
 class ProgressTally(models.Model):
     """Reports counted per plan, top-level unit (province or central body) and period,
     kept up to date by the report services in the same transaction as each report, so
-    national and provincial trends read a few hundred rows instead of millions."""
+    national and provincial trends read a few hundred rows instead of millions.
+
+    Each count is split over `TALLY_SHARDS` rows by assignment (`shard` = assignment id
+    modulo the number of shards), and readers sum them: the communes of one province
+    reporting at the same moment then rarely wait for each other's row lock."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
     group_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     period = models.DateField()
+    shard = models.PositiveSmallIntegerField(default=0)
     reports = models.PositiveIntegerField(default=0)
     progress_sum = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("số liệu tổng hợp theo kỳ")
         constraints = [
-            models.UniqueConstraint(fields=["plan", "group_unit", "period"], name="progress_tally_unique")
+            models.UniqueConstraint(
+                fields=["plan", "group_unit", "period", "shard"], name="progress_tally_shard_unique"
+            )
         ]
 
     def __str__(self) -> str:

@@ -720,15 +720,6 @@ def _report_insert(
     verifications = [Verification.objects.create(report=report, reason=reason)] if reason else []
     # A new report's rows are all in hand: callers that show it need not read them back.
     _prefetched(report, values=indicator_values, evidence=evidence, verifications=verifications)
-    # Rows every submission of a province (the tally) or of the country (the audit chain's
-    # head) updates come last: their locks are held only until the commit that follows.
-    tally_add(
-        plan_id=locked.task.plan_id,
-        unit=locked.unit,
-        period=period,
-        reports=0 if replaces_counted else 1,
-        progress=progress - (current.progress if replaces_counted and current else 0),
-    )
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -741,6 +732,16 @@ def _report_insert(
             "values": {str(k.pk): str(v) for k, v in values.items()},
             "evidence": len(files) + len(links),
         },
+    )
+    # The province's tally row is shared by its communes' submissions: it comes last, so
+    # its lock is held only until the commit that follows.
+    tally_add(
+        plan_id=locked.task.plan_id,
+        unit=locked.unit,
+        assignment_id=locked.pk,
+        period=period,
+        reports=0 if replaces_counted else 1,
+        progress=progress - (current.progress if replaces_counted and current else 0),
     )
     return report
 
@@ -989,6 +990,7 @@ def report_review(*, actor: Any, report: Report, accept: bool, reason: str = "")
             tally_add(
                 plan_id=assignment.task.plan_id,
                 unit=assignment.unit,
+                assignment_id=assignment.pk,
                 period=report.period,
                 reports=-1,
                 progress=-report.progress,

@@ -3,11 +3,11 @@
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from thuocdo.units.models import Unit
 
-from .models import Plan, ProgressTally, Report, ReportStatus
+from .models import TALLY_SHARDS, Plan, ProgressTally, Report, ReportStatus
 
 COUNTED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 
@@ -24,9 +24,13 @@ def group_unit_id(unit: Unit) -> int | None:
     return None
 
 
-def tally_add(*, plan_id: int, unit: Unit, period: date, reports: int, progress: int) -> None:
-    """Add (or, with negative numbers, remove) reports and progress to the tally."""
+def tally_add(
+    *, plan_id: int, unit: Unit, assignment_id: int, period: date, reports: int, progress: int
+) -> None:
+    """Add (or, with negative numbers, remove) an assignment's reports and progress to the
+    tally (in the assignment's shard, so a removal meets the row its addition made)."""
     group_id = group_unit_id(unit)
+    shard = assignment_id % TALLY_SHARDS
     if group_id is None or (reports == 0 and progress == 0):
         return
     # One statement, written out: every report of a province adds to its row (core.rawsql).
@@ -35,29 +39,25 @@ def tally_add(*, plan_id: int, unit: Unit, period: date, reports: int, progress:
     period_value = connection.ops.adapt_datefield_value(period)
     with connection.cursor() as cursor:
         if reports > 0:
-            cursor.execute(_TALLY_ADD_SQL, [plan_id, group_id, period_value, reports, progress])
+            cursor.execute(_TALLY_ADD_SQL, [plan_id, group_id, period_value, shard, reports, progress])
         else:
-            cursor.execute(_TALLY_CHANGE_SQL, [reports, progress, plan_id, group_id, period_value])
+            cursor.execute(_TALLY_CHANGE_SQL, [reports, progress, plan_id, group_id, period_value, shard])
     if reports < 0:  # an emptied period is no row, as after a rebuild
         ProgressTally.objects.filter(
-            plan_id=plan_id, group_unit_id=group_id, period=period, reports=0
+            plan_id=plan_id, group_unit_id=group_id, period=period, shard=shard, reports=0
         ).delete()
 
 
 _TALLY_ADD_SQL = """
-INSERT INTO delivery_progresstally (plan_id, group_unit_id, period, reports, progress_sum)
-VALUES (%s, %s, %s, %s, %s)
-ON CONFLICT (plan_id, group_unit_id, period) DO UPDATE
+INSERT INTO delivery_progresstally (plan_id, group_unit_id, period, shard, reports, progress_sum)
+VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT (plan_id, group_unit_id, period, shard) DO UPDATE
 SET reports = delivery_progresstally.reports + excluded.reports,
     progress_sum = delivery_progresstally.progress_sum + excluded.progress_sum
 """
 _TALLY_CHANGE_SQL = """
 UPDATE delivery_progresstally SET reports = reports + %s, progress_sum = progress_sum + %s
-WHERE plan_id = %s AND group_unit_id = %s AND period = %s
-"""
-_TALLY_CHANGE_SQL = """
-UPDATE delivery_progresstally SET reports = reports + %s, progress_sum = progress_sum + %s
-WHERE plan_id = %s AND group_unit_id = %s AND period = %s
+WHERE plan_id = %s AND group_unit_id = %s AND period = %s AND shard = %s
 """
 
 
@@ -72,24 +72,32 @@ def tallies_rebuild(*, plan: Plan) -> int:
             group_of[unit_id] = group_id
     rows = (
         Report.objects.filter(assignment__task__plan=plan, is_current=True, status__in=COUNTED)
-        .values("assignment__unit_id", "period")
+        .annotate(shard=F("assignment_id") % TALLY_SHARDS)
+        .values("assignment__unit_id", "period", "shard")
         .annotate(n=Count("pk"), total=Sum("progress"))
         .order_by()
     )
-    totals: dict[tuple[int, date], list[int]] = {}
+    totals: dict[tuple[int, date, int], list[int]] = {}
     for row in rows.iterator(chunk_size=5000):
         group_id = group_of.get(row["assignment__unit_id"])
         if group_id is None:
             continue
-        entry = totals.setdefault((group_id, row["period"]), [0, 0])
+        entry = totals.setdefault((group_id, row["period"], row["shard"]), [0, 0])
         entry[0] += row["n"]
         entry[1] += row["total"] or 0
     with transaction.atomic():
         ProgressTally.objects.filter(plan=plan).delete()
         created = ProgressTally.objects.bulk_create(
             [
-                ProgressTally(plan=plan, group_unit_id=group_id, period=period, reports=n, progress_sum=total)
-                for (group_id, period), (n, total) in totals.items()
+                ProgressTally(
+                    plan=plan,
+                    group_unit_id=group_id,
+                    period=period,
+                    shard=shard,
+                    reports=n,
+                    progress_sum=total,
+                )
+                for (group_id, period, shard), (n, total) in totals.items()
             ],
             batch_size=2000,
         )
