@@ -21,6 +21,11 @@ Converter = Callable[[Any, Any, Any], Any]
 
 def columns(model: type[models.Model], alias: str) -> str:
     """`alias."col", alias."col2", ...` for every concrete field, in `_meta` order."""
+    return _columns(model, alias, connection.vendor)
+
+
+@cache
+def _columns(model: type[models.Model], alias: str, vendor: str) -> str:
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 

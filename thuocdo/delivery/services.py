@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -799,7 +800,7 @@ SELECT {assignment}, {task}, {unit},
         SELECT 1 FROM delivery_verification v
         JOIN delivery_report vr ON vr.id = v.report_id
         JOIN delivery_assignment va ON va.id = vr.assignment_id
-        WHERE va.unit_id = a.unit_id AND v.status = %s
+        WHERE va.unit_id = a.unit_id AND v.status = '{disputed}'
     )
 FROM delivery_assignment a
 JOIN delivery_task t ON t.id = a.task_id
@@ -808,6 +809,17 @@ LEFT JOIN delivery_report cur ON cur.assignment_id = a.id AND cur.period = %s AN
 WHERE a.id = %s
 {lock}
 """
+
+
+@cache
+def _lock_sql(vendor: str) -> str:
+    return _LOCK_SQL.format(
+        assignment=rawsql.columns(Assignment, "a"),
+        task=rawsql.columns(Task, "t"),
+        unit=rawsql.columns(Unit, "u"),
+        lock="FOR UPDATE OF a" if connection.features.has_select_for_update_of else "",
+        disputed=VerificationStatus.DISPUTED.value,  # a constant: the same plan serves every call
+    )
 
 
 def _assignment_lock(
@@ -821,15 +833,9 @@ def _assignment_lock(
 
     The statement is written out (core.rawsql) because this path runs for every report:
     the ORM took longer to compile it than PostgreSQL takes to run it."""
-    sql = _LOCK_SQL.format(
-        assignment=rawsql.columns(Assignment, "a"),
-        task=rawsql.columns(Task, "t"),
-        unit=rawsql.columns(Unit, "u"),
-        lock="FOR UPDATE OF a" if connection.features.has_select_for_update_of else "",
-    )
+    sql = _lock_sql(connection.vendor)
     params = [
         idempotency_key,
-        VerificationStatus.DISPUTED,
         connection.ops.adapt_datefield_value(period),
         assignment_id,
     ]

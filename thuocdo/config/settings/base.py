@@ -110,6 +110,12 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c work_mem={os.environ.get('DB_WORK_MEM', '32MB')}"
     )
+    # Server-side parameters let psycopg prepare a statement after a few runs on a
+    # connection, so PostgreSQL plans the write paths' queries once instead of on every
+    # request (planning the report lock took 5.7 ms, running it 0.8 ms; decision 0039).
+    if env_bool("DB_SERVER_SIDE_BINDING", True):
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5  # Django's default is never
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
