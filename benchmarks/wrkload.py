@@ -10,6 +10,8 @@ and returns requests/s, latency percentiles and the status counts.
 """
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -137,3 +139,22 @@ def run(
         "socket_errors": raw["socket_errors"],
         "statuses": statuses,
     }
+
+
+def cpu_seconds(pattern: str) -> float:
+    """CPU time (user + system) used so far by the live processes whose command line
+    matches `pattern` (Linux /proc), to split a run's cost between server, database and
+    job worker."""
+    ticks = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+            if not re.search(pattern, command):
+                continue
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except OSError:
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")

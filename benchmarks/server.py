@@ -1,0 +1,101 @@
+"""The app as production runs it, for the benchmarks: gunicorn and a job worker.
+
+- gunicorn (`BENCH_WORKERS` processes, `BENCH_WORKER_CLASS` sync by default; `gthread`
+  with `BENCH_THREADS` threads keeps connections alive);
+- one `db_worker` for the background jobs the writes queue (sealing the audit chain,
+  notifications, the feedback desk's processing), as `make run` and production run it.
+
+Both run from the current interpreter's environment against the database in
+DATABASE_URL and are stopped together.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.httpload import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "6"))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+
+
+@dataclass
+class Server:
+    gunicorn: subprocess.Popen[bytes]
+    worker: subprocess.Popen[bytes]
+
+    @property
+    def keep_alive(self) -> bool:
+        """gunicorn's sync workers close the connection after each response."""
+        return WORKER_CLASS != "sync"
+
+    @property
+    def description(self) -> str:
+        threads = f" × {THREADS} threads" if WORKER_CLASS == "gthread" else ""
+        return f"gunicorn, {WORKERS} {WORKER_CLASS} workers{threads}, and one db_worker"
+
+    def stop(self) -> None:
+        for process in (self.gunicorn, self.worker):
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+        for process in (self.gunicorn, self.worker):
+            process.wait(timeout=30)
+
+
+def start() -> Server:
+    bin_dir = Path(sys.executable).parent
+    command = [
+        str(bin_dir / "gunicorn"),
+        "thuocdo.config.wsgi:application",
+        "--bind",
+        f"{HOST}:{PORT}",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        WORKER_CLASS,
+        "--timeout",
+        "120",
+        "--log-level",
+        "warning",
+    ]
+    if WORKER_CLASS == "gthread":
+        command += ["--threads", str(THREADS)]
+    env = {**os.environ}
+    gunicorn = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = Server(gunicorn, worker)
+    for _ in range(120):
+        try:
+            if Client(HOST, PORT).request("GET", "/healthz")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.stop()
+    raise SystemExit("gunicorn did not start")
+
+
+def cpu_split() -> dict[str, float]:
+    """CPU seconds used so far by the server, the database sessions and the job worker."""
+    from benchmarks.wrkload import cpu_seconds  # noqa: PLC0415
+
+    return {
+        "server": cpu_seconds(r"gunicorn thuocdo"),
+        "database": cpu_seconds(r"^postgres: "),
+        "worker": cpu_seconds(r"manage\.py db_worker"),
+    }
