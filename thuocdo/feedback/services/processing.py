@@ -139,6 +139,7 @@ def _case_process(item: Item, now: datetime | None = None) -> bool:
         taken = (
             Case.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=case.pk, routing_method=RoutingMethod.PENDING)
+            .order_by()
             .values_list("pk", flat=True)
         )
         if not list(taken):

@@ -522,17 +522,6 @@ def test_token_gives_the_request_id(client: Client, topics: None, api_key: str) 
 # --- the PyPI client `georeport` against a live server -----------------------------------
 
 
-@pytest.fixture
-def live_units(transactional_db: None) -> None:
-    """A live server's test runs on a flushed database: bring the real units back."""
-    from thuocdo.units.datasets import read_official_dataset
-    from thuocdo.units.models import Unit
-    from thuocdo.units.services import units_load
-
-    if not Unit.objects.filter(code="00004").exists():
-        units_load(dataset=read_official_dataset())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_georeport_client_lists_services_and_reads_requests(
     live_server: Any, live_units: None, user_factory: Any
