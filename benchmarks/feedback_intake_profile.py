@@ -27,7 +27,9 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import django
@@ -37,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thuocdo.config.settings.bench")
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.db import connection
+from django.test import Client
 
-from thuocdo.feedback.samples import sample_items  # noqa: E402
+from thuocdo.feedback.samples import SampleItem, sample_items
 
 WARMUP = 20
 
@@ -57,7 +59,7 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
-def timed(module: Any, name: str, into: list[float]) -> Callable[[], None]:
+def timed(module: ModuleType, name: str, into: list[float]) -> Callable[[], None]:
     """Wrap `module.name` to record each call's wall time (ms); returns the undo."""
     original = getattr(module, name)
 
@@ -77,17 +79,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def main() -> None:
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    pool = sample_items(2000, seed=3)
-    client = Client(SERVER_NAME="127.0.0.1")
-    run = time.time_ns()
-    codes: list[str] = []
+class Poster:
+    """Posts sample items to the API, each with its own contact and Idempotency-Key."""
 
-    def post(number: int) -> None:
-        sample = pool[number % len(pool)]
+    def __init__(self) -> None:
+        self.pool: list[SampleItem] = sample_items(2000, seed=3)
+        self.client = Client(SERVER_NAME="127.0.0.1")
+        self.run = time.time_ns()
+
+    def post(self, number: int) -> None:
+        sample = self.pool[number % len(self.pool)]
         body = {
             "kind": sample.kind,
             "topic": sample.topic_code,
@@ -97,38 +98,34 @@ def main() -> None:
             "commune": sample.commune_code,
             "place_text": sample.place_text,
             "contact_name": sample.contact_name,
-            "contact_email": f"bench.{run}.{number}@example.vn",
+            "contact_email": f"bench.{self.run}.{number}@example.vn",
             "consent": True,
         }
-        response = client.post(
+        response = self.client.post(
             "/api/v1/feedback/items",
             data=json.dumps(body),
             content_type="application/json",
-            HTTP_IDEMPOTENCY_KEY=f"profile-{run}-{number}",
+            HTTP_IDEMPOTENCY_KEY=f"profile-{self.run}-{number}",
         )
         assert response.status_code == 201, response.content[:300]
-        codes.append(response.json()["tracking_code"])
 
-    from thuocdo.feedback.services import intake
 
-    processing: Any = None
+def processing_module() -> ModuleType | None:
     try:
-        from thuocdo.feedback.services import processing
+        return import_module("thuocdo.feedback.services.processing")
     except ImportError:  # before decision 0037: routing runs in the request
-        pass
+        return None
 
-    for number in range(WARMUP):
-        post(number)
-    if processing is not None:  # the warm-up's items are not measured below
-        processing.pending_cases_process()
 
+def measure_intake(poster: Poster, n: int) -> None:
+    intake = import_module("thuocdo.feedback.services.intake")
     request_routing: list[float] = []
     undo = timed(intake, "feedback_route", request_routing) if hasattr(intake, "feedback_route") else None
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         wall, cpu = time.perf_counter(), time.process_time()
         for number in range(WARMUP, WARMUP + n):
-            post(number)
+            poster.post(number)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     if undo:
         undo()
@@ -139,15 +136,14 @@ def main() -> None:
             f"  routing in the request: p50 {percentile(request_routing, 0.5):.2f} ms,"
             f" p95 {percentile(request_routing, 0.95):.2f} ms"
         )
-    if processing is None:
-        return
 
-    from django_tasks_db.models import DBTaskResult
+
+def measure_processing(processing: ModuleType) -> None:
+    from django_tasks_db.models import DBTaskResult  # noqa: PLC0415 - the database queue's table
 
     queued = DBTaskResult.objects.filter(task_path__endswith="feedback_intake_process", status="READY")
     print(f"  processor jobs queued by the requests: {queued.count()}")
     queued.delete()
-
     routing: list[float] = []
     per_item: list[float] = []
     undo_routing = timed(processing, "feedback_route", routing)
@@ -169,6 +165,21 @@ def main() -> None:
         f"  processing per item: p50 {percentile(per_item, 0.5):.2f} ms,"
         f" p95 {percentile(per_item, 0.95):.2f} ms (mean {statistics.fmean(per_item or [0]):.2f})"
     )
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    poster = Poster()
+    processing = processing_module()
+    for number in range(WARMUP):
+        poster.post(number)
+    if processing is not None:  # the warm-up's items are not measured below
+        processing.pending_cases_process()
+    measure_intake(poster, n)
+    if processing is not None:
+        measure_processing(processing)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC
@@ -142,14 +141,22 @@ def _append_in_one_statement(event: AuditEvent) -> bool:
         return False
     parts: list[str] = []
     params: list[Any] = []
-    for piece in re.split(f"({re.escape(prev_marker)}|{re.escape(quoted_seq)})", text):
-        if piece == prev_marker:
-            parts.append("head.prev")
-        elif piece == quoted_seq:
-            parts.append("head.seq::text")
-        else:
-            parts.append("%s::text")
-            params.append(piece)
+    # The text between and around the two markers (each occurs once, checked above); a
+    # plain search rather than a regular expression, which would be compiled anew for
+    # every entry (the markers are random).
+    markers = sorted(
+        [
+            (text.index(prev_marker), prev_marker, "head.prev"),
+            (text.index(quoted_seq), quoted_seq, "head.seq::text"),
+        ]
+    )
+    start = 0
+    for position, marker, expression in markers:
+        parts += ["%s::text", expression]
+        params.append(text[start:position])
+        start = position + len(marker)
+    parts.append("%s::text")
+    params.append(text[start:])
     sql = _APPEND_SQL.format(material=" || ".join(parts))
     values = [
         event.occurred_at,
