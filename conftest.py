@@ -15,6 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from thuocdo.accounts.models import Role, User
 from thuocdo.accounts.tests.factories import RoleAssignmentFactory, UserFactory
 from thuocdo.audit.tests.factories import AuditEventFactory
+from thuocdo.core.freshness import rechecked_forget_all
 from thuocdo.units.datasets import UnitDataset, read_official_dataset
 from thuocdo.units.models import Unit
 from thuocdo.units.services import units_load
@@ -29,6 +30,15 @@ HO_CHI_MINH = "79"
 SAI_GON = "26740"  # Phường Sài Gòn, Hồ Chí Minh
 BO_TAI_CHINH = "BO-TC"
 BO_KHCN = "BO-KHCN"
+
+
+@pytest.fixture(autouse=True)
+def rechecked_facts() -> Any:
+    """Each test starts without the per-process copies of rechecked facts (calendar
+    revisions, the active routing model): a rolled-back test leaves its reads behind."""
+    rechecked_forget_all()
+    yield
+    rechecked_forget_all()
 
 
 @pytest.fixture(scope="session")

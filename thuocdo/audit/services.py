@@ -113,7 +113,7 @@ def _seal_after_commit() -> None:
 def _enqueue_seal() -> None:
     from .tasks import audit_chain_seal_job  # noqa: PLC0415 - the job module imports this one
 
-    enqueue_coalesced(audit_chain_seal_job, slot_seconds=1.0)
+    enqueue_coalesced(audit_chain_seal_job, delay_seconds=1.0)
 
 
 def audit_chain_seal(*, batch_size: int = 500) -> int:

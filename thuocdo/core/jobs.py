@@ -2,6 +2,8 @@
 
 - `enqueue_on_commit(task, ...)`: a job that depends on a write is queued only once the
   write has committed, so a rolled-back change never triggers its follow-up.
+- `enqueue_coalesced(task)`: kick a job that works through a queue of rows (it takes no
+  arguments); many commits in a short slot share one job (docs/decisions/0037).
 - `retrying(...)`: a task body that fails is re-queued with exponential backoff; the
   failed attempt stays FAILED in the results table, so operators see it (never silent),
   and the last failure is logged as an error.
@@ -14,7 +16,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
@@ -30,30 +32,44 @@ def enqueue_on_commit(task: Task[Any, Any], *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
 
 
-_coalesced_lock = threading.Lock()
-_coalesced_slots: dict[str, datetime] = {}
+_coalesce_lock = threading.Lock()
+# Task path -> the start (Unix seconds) of the slot this process last queued it for.
+_coalesced_slots: dict[str, float] = {}
 
 
-def enqueue_coalesced(task: Task[Any, Any], *, slot_seconds: float = 0.5) -> None:
-    """Queue `task` (no arguments) to run at the next `slot_seconds` boundary, unless this
-    process has already queued it for a slot that has not begun: that job runs after
-    everything committed until then, so it covers this call too. Many writes a second
-    then cost a few job rows, not one each. For follow-up work that sweeps up whatever
-    is pending (e.g. sealing the audit chain), called after the commit.
-
-    Backends that cannot defer a job (or run it at once, as in tests) get one job per call."""
-    backend = task.get_backend()
-    if not backend.supports_defer:
+def enqueue_coalesced(
+    task: Task[Any, Any], *, delay_seconds: float = 0.5, now: datetime | None = None
+) -> bool:
+    """Queue `task` (no arguments) to run at the next slot boundary, unless this process
+    already queued it for a slot that has not started yet. Call it after a commit (from
+    `transaction.on_commit`): the job that is still waiting will see that commit, so it
+    need not be queued again. Slots are multiples of `delay_seconds` of the clock, so
+    every process aims at the same moments. A backend that cannot defer (the immediate
+    one in tests runs the job at once) gets a job every time. True when a job was queued."""
+    if not task.get_backend().supports_defer:
         task.enqueue()
-        return
-    now = timezone.now()
-    slot = datetime.fromtimestamp(math.ceil(now.timestamp() / slot_seconds) * slot_seconds, tz=now.tzinfo)
-    with _coalesced_lock:
-        scheduled = _coalesced_slots.get(task.module_path)
-        if scheduled is not None and scheduled > now:
-            return
+        return True
+    moment = (now or datetime.now(UTC)).timestamp()
+    slot = (math.floor(moment / delay_seconds) + 1) * delay_seconds
+    with _coalesce_lock:
+        if _coalesced_slots.get(task.module_path, 0.0) > moment:
+            return False
         _coalesced_slots[task.module_path] = slot
-    task.using(run_after=slot).enqueue()
+    try:
+        task.using(run_after=datetime.fromtimestamp(slot, UTC)).enqueue()
+    except Exception:
+        with _coalesce_lock:  # nothing is waiting after all: the next commit queues again
+            if _coalesced_slots.get(task.module_path) == slot:
+                del _coalesced_slots[task.module_path]
+        raise
+    return True
+
+
+def enqueue_coalesced_on_commit(task: Task[Any, Any], *, delay_seconds: float = 0.5) -> None:
+    """`enqueue_coalesced` after the current transaction commits. A failure to queue is
+    logged, not raised: the commit stands, and the caller's safety net (a periodic sweep)
+    must pick up what the job would have done."""
+    transaction.on_commit(lambda: enqueue_coalesced(task, delay_seconds=delay_seconds), robust=True)
 
 
 def backoff_delay(attempt: int, *, base_seconds: int = 30, cap_seconds: int = 3600) -> timedelta:

@@ -5,6 +5,9 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^\w\s&/]")
+# Combining Diacritical Marks (U+0300-U+036F, all of category Mn): every mark Vietnamese
+# uses. Removing them with one regex is much faster than testing each character.
+_COMMON_MARKS = re.compile("[\u0300-\u036f]+")
 
 
 def fold_diacritics(text: str) -> str:
@@ -14,7 +17,9 @@ def fold_diacritics(text: str) -> str:
     typed queries, so search behaves identically on SQLite and PostgreSQL.
     """
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    stripped = _COMMON_MARKS.sub("", decomposed)
+    if not stripped.isascii():  # other scripts' marks, typographic quotes, ...: the full test
+        stripped = "".join(ch for ch in stripped if unicodedata.category(ch) != "Mn")
     cleaned = _NON_WORD.sub(" ", stripped.lower())
     return _SPACES.sub(" ", cleaned).strip()
 

@@ -57,6 +57,11 @@ class SubmittedOut(Schema):
     tracking_code: str
     case_id: int
     state: str
+    state_label: str
+    routing_pending: bool = Field(
+        description="true: đã tiếp nhận, đang chuyển đến cơ quan có thẩm quyền (vài giây);"
+        " theo dõi tại tracking_url"
+    )
     unit: dict[str, str] | None
     routing_reason: str
     tracking_url: str
@@ -79,6 +84,8 @@ def _submitted(request: HttpRequest, item: Item) -> Status[Any]:
         "tracking_code": item.tracking_code,
         "case_id": case.pk,
         "state": case.state,
+        "state_label": case.state_label,
+        "routing_pending": case.is_routing_pending,
         "unit": {"code": case.unit.code, "name": case.unit.name} if case.unit else None,
         "routing_reason": case.routing_reason,
         "tracking_url": request.build_absolute_uri(f"/feedback/track/{item.tracking_code}/"),
@@ -149,7 +156,7 @@ def similar_list(request: HttpRequest, query: Query[SimilarQuery]) -> Any:
             "title": case.title if case.is_published else None,
             "topic": case.topic.name,
             "state": case.state,
-            "state_label": str(case.get_state_display()),
+            "state_label": case.state_label,
             "unit": {"code": case.unit.code, "name": case.unit.name} if case.unit else None,
             "is_published": case.is_published,
             "received_on": timezone.localtime(case.received_at).date().isoformat(),
@@ -165,10 +172,12 @@ def similar_list(request: HttpRequest, query: Query[SimilarQuery]) -> Any:
     response={200: SubmittedOut, 201: SubmittedOut},
     auth=None,
     summary="Gửi phản ánh, kiến nghị, sáng kiến, giải pháp (không cần đăng nhập)",
+    description="Phản ánh được lưu trước khi trả lời (201, kèm mã tra cứu); việc chuyển đến cơ quan"
+    " có thẩm quyền diễn ra ngay sau đó, trong vài giây (routing_pending).",
 )
 def item_submit(request: HttpRequest, payload: SubmissionIn, idempotency_key: IdempotencyKey = None) -> Any:
     intake_throttle(request, contact=payload.contact_email or payload.contact_phone)
-    item = services.feedback_submit(
+    item = services.feedback_accept(
         actor=request.user,
         data=_submission(payload),
         channel=Channel.API,
@@ -190,7 +199,7 @@ def item_submit_upload(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     intake_throttle(request, contact=payload.contact_email or payload.contact_phone)
-    item = services.feedback_submit(
+    item = services.feedback_accept(
         actor=request.user,
         data=_submission(payload),
         files=files or [],

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from thuocdo.audit.models import AuditAction
 from thuocdo.audit.services import audit_record
+from thuocdo.core.freshness import Rechecked
 from thuocdo.core.text import fold_diacritics
 
 from .models import Case, CaseState, Item, RoutingModel
@@ -195,6 +196,8 @@ def routing_model_train_or_explain(
         active = RoutingModel.objects.select_for_update().filter(is_active=True).first()
         version = (RoutingModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         activate = active is None or accuracy >= active.accuracy
+        if activate:
+            active_version.changed()
         if activate and active is not None:
             RoutingModel.objects.filter(pk=active.pk).update(is_active=False)
         model = RoutingModel.objects.create(
@@ -239,10 +242,20 @@ _lock = threading.Lock()
 _loaded: _Loaded | None = None
 
 
+def _active_row() -> tuple[Any, ...] | None:
+    return RoutingModel.objects.filter(is_active=True).values_list("pk", "version", "trained_at").first()
+
+
+# Which version is active, re-checked at most once a second (a query per routed item
+# otherwise); training in this process changes it at once (docs/decisions/0037).
+active_version = Rechecked(_active_row)
+
+
 def active_model() -> _Loaded | None:
-    """The active version, loaded once per process (one small query to check the version)."""
+    """The active version, loaded once per process; which one is active is checked with one
+    small query at most once a second."""
     global _loaded  # noqa: PLW0603 - a per-process cache
-    row = RoutingModel.objects.filter(is_active=True).values_list("pk", "version", "trained_at").first()
+    row = active_version.get()
     if row is None:
         return None
     current = _loaded
@@ -268,7 +281,12 @@ def classifier_predict_with_version(text: str, limit: int = 5) -> tuple[int | No
     loaded = active_model()
     if loaded is None or not text.strip():
         return None, []
-    probabilities = loaded.pipeline.predict_proba([words(text, loaded.tokenizer)])[0]
+    from sklearn import config_context  # noqa: PLC0415 - heavy import, only when a model is active
+
+    # Our own pipeline over our own text features: scikit-learn's input and parameter checks
+    # cost a fifth of a prediction and can find nothing here.
+    with config_context(assume_finite=True, skip_parameter_validation=True):
+        probabilities = loaded.pipeline.predict_proba([words(text, loaded.tokenizer)])[0]
     classes = loaded.pipeline.classes_
     ranked = sorted(zip(classes, probabilities, strict=True), key=lambda pair: -pair[1])[:limit]
     return loaded.version, [(str(code), float(p)) for code, p in ranked]

@@ -137,6 +137,11 @@ class RoutingMethod(models.TextChoices):
     CLASSIFIER = "classifier", _("Theo mô hình học máy")
     MANUAL = "manual", _("Do cán bộ phân công")
     TRIAGE = "triage", _("Chờ Văn phòng thường trực phân loại")
+    # Accepted, not routed yet: the intake processor decides (docs/decisions/0037).
+    PENDING = "pending", _("Đang tự động chuyển")
+
+
+ROUTING_PENDING_LABEL = _("Đã tiếp nhận, đang chuyển đến cơ quan có thẩm quyền")
 
 
 class Case(TimeStampedModel):
@@ -237,6 +242,13 @@ class Case(TimeStampedModel):
             # Newest (or oldest) cases in a state, e.g. a unit's closed or open cases
             # (docs/decisions/0036).
             models.Index(fields=["state", "received_at"], name="case_state_received_idx"),
+            # The intake processor's queue: small, because a case leaves it within seconds
+            # (docs/decisions/0037).
+            models.Index(
+                fields=["received_at"],
+                condition=Q(routing_method="pending"),
+                name="case_pending_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -251,6 +263,18 @@ class Case(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_routing_pending(self) -> bool:
+        """Accepted, not routed yet (docs/decisions/0037): nobody is responsible, and it
+        is not in the triage queue either until the processor has decided."""
+        return self.routing_method == RoutingMethod.PENDING
+
+    @property
+    def state_label(self) -> str:
+        if self.is_routing_pending:
+            return str(ROUTING_PENDING_LABEL)
+        return str(self.get_state_display())
 
 
 class Channel(models.TextChoices):

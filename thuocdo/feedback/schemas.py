@@ -53,6 +53,7 @@ class TrackingOut(Schema):
     topic: str
     state: str
     state_label: str
+    routing_pending: bool = Field(description="true: đã tiếp nhận, đang chuyển đến cơ quan có thẩm quyền")
     unit: UnitRef | None
     submitted_at: datetime
     answer_due_at: datetime | None

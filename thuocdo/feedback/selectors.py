@@ -13,7 +13,7 @@ from thuocdo.core.tracking import tracking_code_normalize
 from thuocdo.units.models import Unit, UnitLevel
 
 from .config_cache import intake_config, subtree_unit_ids
-from .models import OPEN_STATES, Case, CaseEvent, CaseState, EventKind, Item, Topic
+from .models import OPEN_STATES, Case, CaseEvent, CaseState, EventKind, Item, RoutingMethod, Topic
 from .permissions import case_policy
 
 AGEING_BUCKETS: list[tuple[str, int, int | None]] = [
@@ -102,11 +102,13 @@ def case_get(*, user: Any, case_id: int) -> Case:
 
 
 def triage_queue(*, user: Any) -> QuerySet[Case]:
-    """Cases waiting for the Standing Office: nobody responsible yet."""
+    """Cases waiting for the Standing Office: nobody responsible yet. A case still being
+    routed (pending) is not there: the processor may yet give it to a unit."""
     if not case_policy.is_standing_office(user, "triage"):
         return Case.objects.none()
     return (
         Case.objects.filter(state__in=[CaseState.RECEIVED, CaseState.TRIAGED], unit__isnull=True)
+        .exclude(routing_method=RoutingMethod.PENDING)
         .select_related("topic", "suggested_unit", "province", "commune")
         .order_by("received_at", "pk")
     )
@@ -185,13 +187,28 @@ def tracking_shape(item: Item, *, now: datetime | None = None) -> dict[str, Any]
     case = item.case
     answered = case.state in (CaseState.ANSWERED, CaseState.CLOSED)
     limit = dispute_deadline(case) if answered else None
+    if case.is_routing_pending:
+        # Its history is written when it is routed, receipt first (at `received_at`).
+        history = [
+            {
+                "kind": EventKind.RECEIVED,
+                "kind_label": str(EventKind.RECEIVED.label),
+                "at": case.received_at,
+                "from_unit": None,
+                "to_unit": None,
+                "note": "",
+            }
+        ]
+    else:
+        history = event_shapes(case_history(case=case, public_only=True))
     return {
         "tracking_code": item.tracking_code,
         "kind": item.kind,
         "title": item.title,
         "topic": item.topic.name,
         "state": case.state,
-        "state_label": case.get_state_display(),
+        "state_label": case.state_label,
+        "routing_pending": case.is_routing_pending,
         "unit": _unit_ref(case.unit),
         "submitted_at": item.submitted_at,
         "answer_due_at": case.answer_due_at,
@@ -203,7 +220,7 @@ def tracking_shape(item: Item, *, now: datetime | None = None) -> dict[str, Any]
         "rating": item.rating,
         "can_rate": answered,
         "can_dispute": answered and item.disputed_at is None and (limit is None or now <= limit),
-        "history": event_shapes(case_history(case=case, public_only=True)),
+        "history": history,
     }
 
 

@@ -1,10 +1,14 @@
 """Background jobs of the feedback desk.
 
-- `feedback_sweep` runs the deadline clock (reminders, escalation, closing) and, on a
-  backend that can defer jobs (the database queue, Redis), queues its own next run, so
-  one `manage.py feedback_sweep --schedule` at start-up keeps the clock ticking without
-  cron. It is idempotent: two chains running at once only cost work, never double
-  reminders.
+- `feedback_intake_process` processes accepted submissions (routing, history, notices,
+  audit; docs/decisions/0037) until none is pending. Intake queues it after its commit
+  through `enqueue_coalesced`: one job per half second and process, not one per item.
+- `feedback_sweep` runs the deadline clock (reminders, escalation, closing), processes
+  any submission still pending after `SWEEP_AFTER` (a lost job never strands an item)
+  and, on a backend that can defer jobs (the database queue, Redis), queues its own next
+  run, so one `manage.py feedback_sweep --schedule` at start-up keeps the clock ticking
+  without cron. It is idempotent: two chains running at once only cost work, never
+  double reminders.
 - `routing_model_train_job` retrains the routing classifier from handled cases
   (operators press "Huấn luyện lại" on /feedback/desk/routing/, or schedule
   `manage.py routing_train --enqueue`). Too little data is not a failure: the job
@@ -25,6 +29,7 @@ from thuocdo.core.jobs import retrying
 
 from .classifier import TrainingSkipped, routing_model_train_or_explain
 from .services.clock import cases_sweep
+from .services.processing import SWEEP_AFTER, pending_cases_process
 
 logger = logging.getLogger("thuocdo.feedback")
 
@@ -42,14 +47,32 @@ def sweep_schedule_next() -> bool:
     return True
 
 
+@task()
+def feedback_intake_process() -> dict[str, int]:
+    result = pending_cases_process()
+    if result.failed:
+        logger.warning(
+            "feedback intake: %s cases failed and stay pending: %s", result.failed, result.failed_ids
+        )
+    return {
+        "processed": result.processed,
+        "assigned": result.assigned,
+        "triage": result.triage,
+        "failed": result.failed,
+    }
+
+
 @task(takes_context=True)
 def feedback_sweep(context: TaskContext, reschedule: bool = False) -> dict[str, int]:
     try:
+        stranded = pending_cases_process(received_before=timezone.now() - SWEEP_AFTER)
         result = cases_sweep()
     finally:
         if reschedule:
             sweep_schedule_next()
     summary = {
+        "intake_processed": stranded.processed,
+        "intake_failed": stranded.failed,
         "reminded_50": result.reminded_50,
         "reminded_80": result.reminded_80,
         "escalated": result.escalated,

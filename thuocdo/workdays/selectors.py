@@ -2,10 +2,11 @@
 
 The default rule is Monday to Friday working. A year's exceptions (`CalendarDay`) are read
 once per process and kept in memory with the year's `revision`. Every call starts by
-reading the revisions of all years (`CalendarYear`, one small query); a year whose
-revision differs from the cached one is read again. Every edit writes a fresh random
-revision, so a change made by any process, or a cached read of a write that was later
-rolled back, is never used past the next call. See decision 0014.
+reading the revisions of all years (`CalendarYear`, one small query, at most once a
+second per process: decision 0037); a year whose revision differs from the cached one is
+read again. Every edit writes a fresh random revision, so a change made by any process is
+used within a second, one made by this process at once, and a cached read of a write that
+was later rolled back is never used again. See decisions 0014 and 0015.
 
 Callers that compute many dates at once (a list of items) take one snapshot with
 `working_calendar()` and call its methods: one revision check for the whole batch.
@@ -26,6 +27,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import ValidationFailed
+from thuocdo.core.freshness import Rechecked
 
 from .models import CalendarDay, CalendarYear
 
@@ -177,6 +179,15 @@ _cache: dict[int, YearDays] = {}
 _cache_lock = threading.Lock()
 
 
+def _revisions_read() -> dict[int, str]:
+    return dict(CalendarYear.objects.values_list("year", "revision"))
+
+
+# The years' revisions, re-checked at most once a second; an edit in this process is seen
+# at once (the services call `calendar_revisions.changed()`; docs/decisions/0037).
+calendar_revisions = Rechecked(_revisions_read)
+
+
 def _year_days_read(year: int, revision: str) -> YearDays:
     off: set[date] = set()
     working: set[date] = set()
@@ -186,9 +197,10 @@ def _year_days_read(year: int, revision: str) -> YearDays:
 
 
 def working_calendar() -> WorkingCalendar:
-    """A snapshot of the calendar as it is now (one query for the revisions; a year's days
-    are read only when its revision changed since this process last read it)."""
-    revisions = dict(CalendarYear.objects.values_list("year", "revision"))
+    """A snapshot of the calendar as it is now (the revisions, read at most once a second;
+    a year's days are read only when its revision changed since this process last read
+    it)."""
+    revisions = dict(calendar_revisions.get())  # a copy: a year initialised below is added
 
     def year_days(year: int) -> YearDays:
         revision = revisions.get(year)

@@ -20,7 +20,7 @@ from thuocdo.core.errors import NotFound, ValidationFailed
 
 from .models import CalendarDay, CalendarYear, DaySource
 from .permissions import calendar_day_policy
-from .selectors import year_in_range, year_out_of_range
+from .selectors import calendar_revisions, year_in_range, year_out_of_range
 
 NAME_MAX_LENGTH = 200
 _SUBSTITUTED = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
@@ -81,6 +81,7 @@ def calendar_year_initialise(*, year: int, actor: Any = None) -> tuple[CalendarY
     package_days = holiday_package_days(year)
     try:
         with transaction.atomic():
+            calendar_revisions.changed()
             record = CalendarYear.objects.create(
                 year=year,
                 initialised_at=timezone.now(),
@@ -125,6 +126,7 @@ def _day_state(item: CalendarDay | None) -> dict[str, Any] | None:
 
 
 def _year_touch(*, year: CalendarYear, actor: Any) -> None:
+    calendar_revisions.changed()
     year.revision = _new_revision()
     year.edited_at = timezone.now()
     year.edited_by = actor if getattr(actor, "is_authenticated", False) else None

@@ -1,17 +1,21 @@
 """The background job helpers: retries with backoff, enqueue on commit, failures visible."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskContext, TaskResultStatus
 
 from thuocdo.core import jobs
-from thuocdo.core.jobs import backoff_delay, enqueue_coalesced, enqueue_on_commit, retrying
+from thuocdo.core.jobs import (
+    backoff_delay,
+    enqueue_coalesced,
+    enqueue_coalesced_on_commit,
+    enqueue_on_commit,
+    retrying,
+)
 
 calls: list[int] = []
 
@@ -31,9 +35,16 @@ def remember(value: int) -> int:
     return value
 
 
+@task()
+def drain() -> int:
+    calls.append(0)
+    return len(calls)
+
+
 @pytest.fixture(autouse=True)
-def _reset() -> None:
+def _reset(monkeypatch: pytest.MonkeyPatch) -> None:
     calls.clear()
+    monkeypatch.setattr(jobs, "_coalesced_slots", {})  # this process has queued nothing yet
 
 
 def test_a_failing_job_is_retried_until_it_succeeds() -> None:
@@ -68,38 +79,64 @@ def test_enqueue_on_commit_waits_for_the_commit_and_skips_rollbacks(transactiona
     assert calls == [2]
 
 
-@task()
-def sweep_pending() -> int:
-    calls.append(0)
-    return 0
+@pytest.fixture
+def deferring(settings: Any) -> Any:
+    """A backend that keeps jobs for later (as the database queue does) and lists them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    return drain.get_backend()
 
 
-def test_coalesced_jobs_run_at_once_where_the_backend_cannot_defer() -> None:
-    # The test settings run jobs immediately: every call runs the job.
-    enqueue_coalesced(sweep_pending)
-    enqueue_coalesced(sweep_pending)
+def _at(seconds: float) -> datetime:
+    return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
 
+
+def test_commits_share_the_job_of_a_slot_that_has_not_started(deferring: Any) -> None:
+    assert enqueue_coalesced(drain, delay_seconds=0.5, now=_at(0.1))
+    # Still waiting for 0.5 s: it will see these commits too.
+    assert not enqueue_coalesced(drain, delay_seconds=0.5, now=_at(0.2))
+    assert not enqueue_coalesced(drain, delay_seconds=0.5, now=_at(0.49))
+    # Its slot has started (the job may be reading already): a later commit needs another.
+    assert enqueue_coalesced(drain, delay_seconds=0.5, now=_at(0.5))
+    assert not enqueue_coalesced(drain, delay_seconds=0.5, now=_at(0.7))
+    assert enqueue_coalesced(drain, delay_seconds=0.5, now=_at(3.2))
+    assert [result.task.run_after for result in deferring.results] == [_at(0.5), _at(1.0), _at(3.5)]
+    assert calls == []  # nothing ran: the worker runs them when their time comes
+
+
+def test_a_backend_that_runs_jobs_at_once_gets_one_every_time() -> None:
+    assert not drain.get_backend().supports_defer  # the test settings' immediate backend
+    assert enqueue_coalesced(drain, now=_at(0.1))
+    assert enqueue_coalesced(drain, now=_at(0.2))
     assert calls == [0, 0]
 
 
-def test_coalesced_jobs_are_one_per_slot_with_a_deferring_backend(db: None, settings: Any) -> None:
-    from django_tasks_db.models import DBTaskResult
+def test_a_job_that_could_not_be_queued_is_queued_by_the_next_commit(
+    deferring: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("queue unavailable")
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    jobs._coalesced_slots.clear()
-    moment = timezone.now().replace(microsecond=100_000)
-    with patch("thuocdo.core.jobs.timezone.now", return_value=moment):
-        for _ in range(5):
-            enqueue_coalesced(sweep_pending, slot_seconds=0.5)
-    queued = list(DBTaskResult.objects.filter(task_path=sweep_pending.module_path))
-    assert len(queued) == 1
-    assert queued[0].run_after == moment.replace(microsecond=500_000)
-    # Once that slot has begun, its job may already be running: the next call queues another.
-    with patch("thuocdo.core.jobs.timezone.now", return_value=moment.replace(microsecond=600_000)):
-        enqueue_coalesced(sweep_pending, slot_seconds=0.5)
-    run_afters = sorted(r.run_after for r in DBTaskResult.objects.filter(task_path=sweep_pending.module_path))
-    assert run_afters == [
-        moment.replace(microsecond=500_000),
-        moment.replace(microsecond=0) + timedelta(seconds=1),
-    ]
-    assert calls == []  # nothing ran: the worker would run them
+    monkeypatch.setattr(deferring, "enqueue", refuse)
+    with pytest.raises(RuntimeError):
+        enqueue_coalesced(drain, now=_at(0.1))
+    monkeypatch.undo()
+    assert enqueue_coalesced(drain, now=_at(0.2))
+    assert len(deferring.results) == 1
+
+
+def test_coalesced_enqueue_waits_for_the_commit_and_skips_rollbacks(
+    db: None, deferring: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                enqueue_coalesced_on_commit(drain)
+                raise RuntimeError("rollback")
+        except RuntimeError:
+            pass
+    assert deferring.results == []
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_coalesced_on_commit(drain)
+        enqueue_coalesced_on_commit(drain)  # e.g. a second submission in the same slot
+        assert deferring.results == []
+    assert len(deferring.results) == 1

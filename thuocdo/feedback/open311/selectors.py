@@ -55,7 +55,8 @@ def service_shape(topic: Topic) -> dict[str, Any]:
         "description": topic.description,
         # Every service has attributes (at least the kind), so clients must read them.
         "metadata": True,
-        # The request id is known at once: filing is synchronous.
+        # The request id is known at once: the item is stored before the answer (routing
+        # follows within seconds, docs/decisions/0037), so no token round trip is needed.
         "type": "realtime",
         "keywords": ", ".join(keywords),
         "group": topic.default_unit.name if topic.default_unit else _("Văn phòng thường trực"),
@@ -163,7 +164,7 @@ def _area(item: Item) -> str:
 def status_notes(item: Item) -> str:
     """Public words on the state: its label, a rejection's reason, a published answer."""
     case = item.case
-    notes = str(case.get_state_display())
+    notes = case.state_label
     if case.state == CaseState.REJECTED and case.reject_reason:
         notes += f": {case.get_reject_reason_display()}"
     if case.is_published and case.answer and case.state in (CaseState.ANSWERED, CaseState.CLOSED):
@@ -174,6 +175,8 @@ def status_notes(item: Item) -> str:
 def service_notice(item: Item) -> str:
     case = item.case
     kind = str(Kind(item.kind).label)
+    if case.is_routing_pending:
+        return _("%(kind)s: đang chuyển đến cơ quan có thẩm quyền.") % {"kind": kind}
     if case.answer_due_at is not None and case.state not in FINISHED_STATES:
         due = date_format(timezone.localtime(case.answer_due_at), "d/m/Y")
         return _("%(kind)s: hạn trả lời %(due)s.") % {"kind": kind, "due": due}

@@ -1,8 +1,8 @@
 """Filing an Open311 service request: the spec's arguments become a desk submission.
 
-Only the mapping lives here; the desk's own intake (`feedback_submit`) validates,
-routes, stores and audits. The Open311 token is set in the same transaction, so a
-request is stored whole or not at all. Errors name the Open311 arguments, not the
+Only the mapping lives here; the desk's own intake (`feedback_accept`) validates and
+stores; routing follows in the intake processor (docs/decisions/0037). The Open311 token
+is stored with the item, so a request is stored whole or not at all. Errors name the Open311 arguments, not the
 desk's fields, so an integrator knows what to fix.
 """
 
@@ -11,13 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from thuocdo.core.errors import AppError, NotFound, ValidationFailed
 
 from ..models import Channel, Item, Topic
-from ..services import SubmissionInput, feedback_submit
+from ..services import SubmissionInput, feedback_accept
 
 TITLE_LENGTH = 80
 ATTRIBUTES = ("kind", "province", "commune")
@@ -134,16 +133,13 @@ def open311_request_create(*, actor: Any, params: Open311Submission, idempotency
     if topic is None:
         raise NotFound(fields={"service_code": [_("Không có dịch vụ với mã này.")]})
     try:
-        with transaction.atomic():
-            item = feedback_submit(
-                actor=actor,
-                data=_submission(params, topic),
-                channel=Channel.OPEN311,
-                idempotency_key=idempotency_key,
-            )
-            if not item.open311_token:
-                item.open311_token = secrets.token_urlsafe(16)
-                item.save(update_fields=["open311_token"])
+        item = feedback_accept(
+            actor=actor,
+            data=_submission(params, topic),
+            channel=Channel.OPEN311,
+            idempotency_key=idempotency_key,
+            open311_token=secrets.token_urlsafe(16),
+        )
     except AppError as error:
         raise _renamed(error) from error
     return item

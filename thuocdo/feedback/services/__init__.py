@@ -1,5 +1,6 @@
-"""All writes of the feedback desk. Intake in `intake`, handling in `handling`, the
-deadline clock (reminders, escalation, closing) in `clock`."""
+"""All writes of the feedback desk. Intake in `intake`, processing what intake accepted
+(routing, history, notices) in `processing`, handling in `handling`, the deadline clock
+(reminders, escalation, closing) in `clock`."""
 
 from .clock import cases_sweep
 from .handling import (
@@ -19,7 +20,8 @@ from .handling import (
     item_dispute,
     item_rate,
 )
-from .intake import SubmissionInput, feedback_submit, submission_check
+from .intake import SubmissionInput, feedback_accept, feedback_submit, submission_check
+from .processing import pending_cases_process
 
 __all__ = [
     "SubmissionInput",
@@ -36,9 +38,11 @@ __all__ = [
     "case_triage",
     "cases_sweep",
     "dispute_deadline",
+    "feedback_accept",
     "feedback_submit",
     "item_contact_view",
     "item_dispute",
     "item_rate",
+    "pending_cases_process",
     "submission_check",
 ]

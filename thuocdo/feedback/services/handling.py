@@ -52,7 +52,18 @@ _ALLOWED_FROM: dict[str, frozenset[str]] = {
 }
 
 
+def _not_pending(case: Case) -> None:
+    if case.is_routing_pending:
+        # The processor is about to route it, record its receipt and tell people
+        # (docs/decisions/0037): a handler's step now would race with that.
+        raise Conflict(
+            _("Hồ sơ vừa được tiếp nhận và đang được tự động chuyển; vui lòng thử lại sau vài giây."),
+            code="routing_pending",
+        )
+
+
 def _state_check(case: Case, action: str) -> None:
+    _not_pending(case)
     if case.state not in _ALLOWED_FROM[action]:
         raise Conflict(
             _("Hồ sơ đang ở trạng thái “%(state)s”, không thể thực hiện thao tác này.")
@@ -325,6 +336,7 @@ def case_merge(*, actor: Any, case: Case, into: Case, note: str = "", now: datet
         locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[first, second])}
         case, into = locked[case.pk], locked[into.pk]
         _state_check(case, "merge")
+        _not_pending(into)
         if into.state == CaseState.REJECTED or into.merged_into_id:
             raise Conflict(_("Hồ sơ đích đã bị từ chối hoặc đã được gộp."), code="invalid_state")
         moved = list(Item.objects.filter(case=case).values_list("tracking_code", flat=True))

@@ -1,16 +1,20 @@
-"""Intake: a citizen's submission becomes an item in a new case, routed at once.
+"""Intake: a citizen's submission becomes an item in a new case.
 
-Everything is checked before anything is written; the case, the item, its files, its
-history and the audit record commit together or not at all. A retried request with the
-same idempotency key returns the first item; the same key with a different body is a
-conflict.
+Everything is checked before anything is written; the case and the item (with its files)
+commit together or not at all, before the submitter is answered. The case is stored
+`pending`: routing, the history, the notices and the audit record are the processor's
+(`processing`, docs/decisions/0037), which runs right after the commit — at once in the
+same request for the public form (`feedback_submit`), in a background job for the API
+and Open311 (`feedback_accept`). A retried request with the same idempotency key returns
+the first item; the same key with a different body is a conflict.
 """
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,31 +26,28 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from thuocdo.audit.models import AuditAction
-from thuocdo.audit.services import audit_record
 from thuocdo.core.errors import Conflict, ValidationFailed
+from thuocdo.core.jobs import enqueue_coalesced_on_commit
 from thuocdo.core.text import fold_diacritics, nfc
 from thuocdo.core.tracking import tracking_code_new
 from thuocdo.core.uploads import upload_errors, upload_facts
 from thuocdo.units.models import Unit, UnitLevel
 
-from .. import notices
 from ..config_cache import active_unit, active_unit_by_code, intake_config
-from ..deadlines import new_case_deadlines
 from ..models import (
     KIND_CODE_PREFIX,
     Attachment,
     Case,
-    CaseEvent,
     CaseState,
     Channel,
-    EventKind,
     Item,
     Kind,
     RoutingMethod,
     Topic,
 )
-from ..routing import RoutingDecision, feedback_route, routing_threshold
+from .processing import pending_case_process
+
+logger = logging.getLogger("thuocdo.feedback")
 
 TITLE_MIN, TITLE_MAX = 5, 200
 BODY_MIN, BODY_MAX = 20, 5000
@@ -92,6 +93,7 @@ class _Checked:
     publish_name: bool
     latitude: Decimal | None
     longitude: Decimal | None
+    search_text: str  # title and body folded: for blocked terms and similarity search
 
 
 def _coordinate(raw: Any, limit: int, name: str, errors: dict[str, list[str]]) -> Decimal | None:
@@ -129,8 +131,8 @@ def _place(data: SubmissionInput, errors: dict[str, list[str]]) -> tuple[Unit | 
     return province, commune
 
 
-def _blocked_term(text: str) -> str | None:
-    folded = f" {fold_diacritics(text)} "
+def _blocked_term(folded_text: str) -> str | None:
+    folded = f" {folded_text} "
     for term in intake_config().blocked_terms:
         if f" {term} " in folded:
             return term
@@ -187,7 +189,8 @@ def submission_check(data: SubmissionInput) -> _Checked:  # noqa: PLR0912 - one 
         errors["consent"] = [_("Cần đồng ý với thông báo về xử lý dữ liệu cá nhân.")]
     latitude = _coordinate(data.latitude, 90, "latitude", errors)
     longitude = _coordinate(data.longitude, 180, "longitude", errors)
-    if title and body and _blocked_term(f"{title} {body}"):
+    search_text = fold_diacritics(f"{title} {body}") if title and body else ""
+    if search_text and _blocked_term(search_text):
         errors["body"] = [*errors.get("body", []), _("Nội dung có từ ngữ không được phép.")]
     if errors:
         raise ValidationFailed(fields=errors)
@@ -207,71 +210,84 @@ def submission_check(data: SubmissionInput) -> _Checked:  # noqa: PLR0912 - one 
         publish_name=data.publish_name and not data.is_anonymous,
         latitude=latitude,
         longitude=longitude,
+        search_text=search_text,
     )
 
 
 def _fingerprint(data: SubmissionInput, files: Sequence[UploadedFile]) -> str:
-    material = {**asdict(data), "files": [[f.name, f.size, upload_facts(f).sha256] for f in files]}
-    material = {key: str(value) for key, value in material.items()}
+    # The fields' values as text (`asdict` would deep-copy them first: same result, slower).
+    material = {field.name: str(getattr(data, field.name)) for field in fields(data)}
+    material["files"] = str([[f.name, f.size, upload_facts(f).sha256] for f in files])
     return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def _replay(key: str, fingerprint: str) -> Item | None:
-    # A narrow probe first: almost every key is new, and the join is read only on a replay.
-    found = list(Item.objects.filter(idempotency_key=key).values_list("pk", "request_fingerprint")[:1])
-    if not found:
+    found = Item.objects.select_related("case", "case__unit").filter(idempotency_key=key).first()
+    if found is None:
         return None
-    if found[0][1] != fingerprint:
+    if found.request_fingerprint != fingerprint:
         raise Conflict(
             _("Khoá chống gửi trùng (Idempotency-Key) đã được dùng cho một nội dung khác."),
             code="idempotency_conflict",
         )
-    existing = Item.objects.select_related("case", "case__unit").get(pk=found[0][0])
-    existing.replayed = True  # type: ignore[attr-defined] # the API answers 200 instead of 201
-    return existing
+    found.replayed = True  # type: ignore[attr-defined] # the API answers 200 instead of 201
+    return found
 
 
-def case_route_apply(case: Case, decision: RoutingDecision, now: datetime) -> None:
-    """Apply an automatic routing decision to a new case (state, unit, clocks, history)."""
-    case.routing_confidence = max(0.0, min(1.0, decision.confidence))
-    case.routing_reason = decision.reason
-    case.routing_model_version = decision.model_version
-    case.suggested_unit = decision.unit
-    if decision.unit is not None and decision.confidence >= routing_threshold():
-        case.routing_method = decision.method
-        case.unit = decision.unit
-        case.state = CaseState.ASSIGNED
-        case.assigned_at = now
-        case.answer_due_at, case.transfer_due_at = new_case_deadlines(case.kind, now)
-    else:
-        case.routing_method = RoutingMethod.TRIAGE
-        case.state = CaseState.RECEIVED
+def feedback_accept(
+    *,
+    actor: Any,
+    data: SubmissionInput,
+    files: Sequence[UploadedFile] = (),
+    channel: str = Channel.WEB,
+    idempotency_key: str = "",
+    open311_token: str | None = None,
+    is_demo: bool = False,
+    now: datetime | None = None,
+    kick: bool = True,
+) -> Item:
+    """Accept a submission: validate it, store the case (pending) and the item, and queue
+    the processor for after the commit (`kick`). Routing, history, notices and the audit
+    record are the processor's (`processing`, docs/decisions/0037).
+
+    A retry with the same idempotency key gets the stored item (`replayed`); the same key
+    with another body is a conflict. The unique key decides, so the usual new key costs
+    no lookup."""
+    key = (idempotency_key or "").strip()
+    if len(key) > 80:
+        raise ValidationFailed(fields={"idempotency_key": [_("Khoá chống gửi trùng dài quá 80 ký tự.")]})
+    fingerprint = _fingerprint(data, files) if key else ""
+    try:
+        checked = submission_check(data)
+        file_problems = upload_errors(files, max_files=MAX_ATTACHMENTS, max_bytes=MAX_ATTACHMENT_BYTES)
+        if file_problems:
+            raise ValidationFailed(fields={"attachments": file_problems})
+    except ValidationFailed:
+        # A stored request's retry still gets its item, and a used key still conflicts,
+        # even when the rules changed in between or the other body is not valid.
+        if key and (replay := _replay(key, fingerprint)) is not None:
+            return replay
+        raise
+    moment = now or timezone.now()
+    try:
+        with transaction.atomic():
+            item = _submission_store(
+                actor, checked, files, channel, key, fingerprint, open311_token, is_demo, moment
+            )
+            if kick:
+                _processor_kick()
+    except IntegrityError:
+        # The key was used before (a retry), or two retries raced: the stored item answers.
+        if key and (replay := _replay(key, fingerprint)) is not None:
+            return replay
+        raise
+    return item
 
 
-def _route_events(case: Case, now: datetime) -> list[CaseEvent]:
-    events = [
-        CaseEvent(case=case, kind=EventKind.RECEIVED, at=now, state_after=CaseState.RECEIVED),
-    ]
-    if case.state == CaseState.ASSIGNED:
-        events += [
-            CaseEvent(
-                case=case,
-                kind=EventKind.ROUTED,
-                at=now,
-                state_before=CaseState.RECEIVED,
-                state_after=CaseState.TRIAGED,
-                note=case.routing_reason,
-            ),
-            CaseEvent(
-                case=case,
-                kind=EventKind.ASSIGNED,
-                at=now,
-                to_unit=case.unit,
-                state_before=CaseState.TRIAGED,
-                state_after=CaseState.ASSIGNED,
-            ),
-        ]
-    return events
+def _processor_kick() -> None:
+    from ..tasks import feedback_intake_process  # noqa: PLC0415 - the jobs import the services
+
+    enqueue_coalesced_on_commit(feedback_intake_process)
 
 
 def feedback_submit(
@@ -284,62 +300,52 @@ def feedback_submit(
     is_demo: bool = False,
     now: datetime | None = None,
 ) -> Item:
-    """File a submission: validate, create the case and the item, route, start the clock."""
-    key = (idempotency_key or "").strip()
-    if len(key) > 80:
-        raise ValidationFailed(fields={"idempotency_key": [_("Khoá chống gửi trùng dài quá 80 ký tự.")]})
-    fingerprint = _fingerprint(data, files) if key else ""
-    if key and (replay := _replay(key, fingerprint)) is not None:
-        return replay
-    checked = submission_check(data)
-    file_problems = upload_errors(files, max_files=MAX_ATTACHMENTS, max_bytes=MAX_ATTACHMENT_BYTES)
-    if file_problems:
-        raise ValidationFailed(fields={"attachments": file_problems})
-    decision = feedback_route(
-        topic=checked.topic,
-        title=checked.title,
-        body=checked.body,
-        province=checked.province,
-        commune=checked.commune,
-        place_text=checked.place_text,
+    """Accept a submission and process it at once, for a person waiting for the answer
+    (the public form) and the demo: the returned item's case is routed. Should processing
+    fail, the item is kept (pending) and the processor is queued to try again."""
+    item = feedback_accept(
+        actor=actor,
+        data=data,
+        files=files,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        is_demo=is_demo,
+        now=now,
+        kick=False,
     )
-    moment = now or timezone.now()
+    if item.case.routing_method != RoutingMethod.PENDING:
+        return item
     try:
-        with transaction.atomic():
-            item = _submission_store(
-                actor, checked, decision, files, channel, key, fingerprint, is_demo, moment
-            )
-    except IntegrityError:
-        # Two retries of one request raced: the other one stored it.
-        if key and (replay := _replay(key, fingerprint)) is not None:
-            return replay
-        raise
+        pending_case_process(item=item, now=now)
+    except Exception:
+        logger.exception("Feedback case %s could not be processed at once; it stays pending", item.case_id)
+        _processor_kick()
     return item
 
 
 def _submission_store(  # noqa: PLR0917 - private, called once
     actor: Any,
     checked: _Checked,
-    decision: RoutingDecision,
     files: Sequence[UploadedFile],
     channel: str,
     key: str,
     fingerprint: str,
+    open311_token: str | None,
     is_demo: bool,
     now: datetime,
 ) -> Item:
-    case = Case(
+    case = Case.objects.create(
         kind=checked.kind,
         topic=checked.topic,
         title=checked.title,
         province=checked.province,
         commune=checked.commune,
         received_at=now,
-        search_text=fold_diacritics(f"{checked.title} {checked.body}"),
+        state=CaseState.RECEIVED,
+        routing_method=RoutingMethod.PENDING,
+        search_text=checked.search_text,
         is_demo=is_demo,
     )
-    case_route_apply(case, decision, now)
-    case.save()
     item = Item.objects.create(
         case=case,
         tracking_code=tracking_code_new(KIND_CODE_PREFIX[Kind(checked.kind)]),
@@ -363,6 +369,7 @@ def _submission_store(  # noqa: PLR0917 - private, called once
         submitted_at=now,
         idempotency_key=key or None,
         request_fingerprint=fingerprint,
+        open311_token=open311_token,
         is_demo=is_demo,
     )
     for upload in files:
@@ -376,27 +383,4 @@ def _submission_store(  # noqa: PLR0917 - private, called once
         )
         attachment.file.save(facts.name, upload, save=False)
         attachment.save()
-    CaseEvent.objects.bulk_create(_route_events(case, now))
-    notices.item_received(item)
-    if case.state == CaseState.ASSIGNED:
-        notices.case_assigned(case)
-    else:
-        notices.case_needs_triage(case)
-    # Last: the audit chain's head stays locked from here to the commit, so every other
-    # write of the transaction happens before it (a short serialised section).
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=case,
-        unit=case.unit,
-        after={
-            "tracking_code": item.tracking_code,
-            "kind": case.kind,
-            "topic": checked.topic.code,
-            "state": case.state,
-            "unit": case.unit.code if case.unit else None,
-            "routing": {"method": case.routing_method, "confidence": round(case.routing_confidence, 3)},
-            "channel": channel,
-        },
-    )
     return item

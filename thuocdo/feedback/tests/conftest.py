@@ -34,6 +34,17 @@ def topics(db: None) -> None:
 
 
 @pytest.fixture
+def live_units(transactional_db: None) -> None:
+    """A test on committed data runs on a flushed database: bring the real units back."""
+    from thuocdo.units.datasets import read_official_dataset
+    from thuocdo.units.models import Unit
+    from thuocdo.units.services import units_load
+
+    if not Unit.objects.filter(code="00004").exists():
+        units_load(dataset=read_official_dataset())
+
+
+@pytest.fixture
 def standing_office(user_with_role: Callable[..., User]) -> User:
     """An officer of the Standing Office (a role at the root unit)."""
     return user_with_role(Role.OFFICER, "BCDTW", email="vanphong@example.vn")

@@ -2,14 +2,25 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from thuocdo.accounts.models import User
 from thuocdo.accounts.services import api_token_create
 from thuocdo.audit.models import AuditEvent
-from thuocdo.feedback.models import Case, Item
+from thuocdo.feedback.models import Case, CaseEvent, Item
+from thuocdo.feedback.services import pending_cases_process
+from thuocdo.notifications.models import EmailDelivery, Notification
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Any:
+    cache.clear()
+    yield
+    cache.clear()
+
 
 BODY: dict[str, Any] = {
     "kind": "report",
@@ -28,27 +39,60 @@ def _post(client: Client, body: dict[str, Any], key: str | None = None) -> Any:
     return client.post("/api/v1/feedback/items", body, content_type="application/json", headers=headers)
 
 
-def test_filing_without_an_account_returns_a_tracking_code(client: Client, topics: None) -> None:
-    response = _post(client, BODY)
-    assert response.status_code == 201
-    data = response.json()
-    assert data["tracking_code"].startswith("PA-")
-    assert data["unit"]["code"] == "01"
-    assert data["tracking_url"].endswith(f"/feedback/track/{data['tracking_code']}/")
+def test_filing_without_an_account_is_accepted_then_routed_after_the_commit(
+    client: Client, topics: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The commit's callbacks run at the end of the block: the processor's kick among them
+    # (the test settings' backend runs the job at once).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, BODY)
+        assert response.status_code == 201
+        data = response.json()
+        assert data["tracking_code"].startswith("PA-")
+        # Stored and answered before routing: received, being routed, nobody responsible yet.
+        assert data["state"] == "received" and data["routing_pending"] is True and data["unit"] is None
+        assert data["state_label"] == "Đã tiếp nhận, đang chuyển đến cơ quan có thẩm quyền"
+        assert data["tracking_url"].endswith(f"/feedback/track/{data['tracking_code']}/")
+        pending = client.get(f"/api/v1/feedback/track/{data['tracking_code']}").json()
+        assert pending["routing_pending"] is True and pending["unit"] is None
+        assert [event["kind"] for event in pending["history"]] == ["received"]
     tracked = client.get(f"/api/v1/feedback/track/{data['tracking_code'].lower()}").json()
-    assert tracked["state"] == "assigned"
+    assert tracked["state"] == "assigned" and tracked["unit"]["code"] == "01"
+    assert tracked["routing_pending"] is False
+    assert [event["kind"] for event in tracked["history"]] == ["received", "routed", "assigned"]
+    assert tracked["history"][0]["at"] == pending["history"][0]["at"]
     assert "hoa@example.vn" not in str(tracked) and "Lê Thị Hoa" not in str(tracked)
+
+
+def test_accepting_writes_the_case_and_the_item_only(client: Client, topics: None) -> None:
+    response = _post(client, BODY)  # nothing commits in this test: the processor never runs
+    assert response.status_code == 201
+    case = Case.objects.get()
+    assert case.routing_method == "pending" and case.state == "received" and case.unit is None
+    assert case.items.get().tracking_code == response.json()["tracking_code"]
+    assert (
+        not CaseEvent.objects.exists() and not AuditEvent.objects.filter(object_type="feedback.case").exists()
+    )
+    assert not Notification.objects.exists() and not EmailDelivery.objects.exists()
 
 
 def test_a_retry_with_the_same_key_returns_the_same_item(client: Client, topics: None) -> None:
     first = _post(client, BODY, key="retry-1")
     second = _post(client, BODY, key="retry-1")
     assert (first.status_code, second.status_code) == (201, 200)
-    assert first.json()["tracking_code"] == second.json()["tracking_code"]
+    assert first.json() == second.json()
     conflict = _post(client, {**BODY, "title": "Một nội dung khác hẳn"}, key="retry-1")
     assert conflict.status_code == 409
     assert conflict.json()["error"]["code"] == "idempotency_conflict"
-    assert Item.objects.count() == 1
+    # A used key conflicts even when the other body is not valid either.
+    invalid = _post(client, {**BODY, "title": ""}, key="retry-1")
+    assert invalid.status_code == 409
+    assert Item.objects.count() == 1 and Case.objects.count() == 1
+    assert pending_cases_process().processed == 1
+    # After processing, a retry answers with the routed case.
+    replay = _post(client, BODY, key="retry-1")
+    assert replay.status_code == 200
+    assert replay.json()["unit"]["code"] == "01" and replay.json()["routing_pending"] is False
 
 
 @pytest.mark.parametrize(
@@ -64,10 +108,10 @@ def test_a_retry_with_the_same_key_returns_the_same_item(client: Client, topics:
 def test_bad_input_gets_structured_errors(
     client: Client, topics: None, change: dict[str, Any], field: str
 ) -> None:
-    response = _post(client, {**BODY, **change})
+    response = _post(client, {**BODY, **change}, key="bad-1")
     assert response.status_code == 422
     assert field in response.json()["error"]["fields"]
-    assert not Case.objects.exists()
+    assert not Case.objects.exists() and not Item.objects.exists()
 
 
 def test_wrong_types_get_structured_errors(client: Client, topics: None) -> None:
@@ -78,9 +122,6 @@ def test_wrong_types_get_structured_errors(client: Client, topics: None) -> None
 
 def test_intake_is_rate_limited_per_contact(client: Client, topics: None, settings: Any) -> None:
     settings.FEEDBACK_RATE_PER_CONTACT = "2/h"
-    from django.core.cache import cache
-
-    cache.clear()
     codes = [_post(client, {**BODY, "title": f"Mất sóng lần {n} ở Ba Đình"}).status_code for n in range(3)]
     assert codes == [201, 201, 429]
     assert Item.objects.count() == 2

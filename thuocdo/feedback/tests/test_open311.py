@@ -166,15 +166,23 @@ def test_unknown_service_gets_the_spec_error(client: Client, topics: None, fmt: 
 
 
 def test_form_encoded_post_creates_an_item_answering_json(
-    client: Client, topics: None, api_key: str, integrator: User
+    client: Client, topics: None, api_key: str, integrator: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    response = client.post(f"{BASE}/requests.json", form(api_key))
-    assert response.status_code == 201, response.content
-    created = json_of(response)
-    schema_check("request_created", created)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{BASE}/requests.json", form(api_key))
+        assert response.status_code == 201, response.content
+        created = json_of(response)
+        schema_check("request_created", created)
+        # Stored at once, routed right after the commit: no agency yet.
+        pending = json_of(client.get(f"{BASE}/requests/{created[0]['service_request_id']}.json"))
+        schema_check("requests", pending)
+        assert pending[0]["status"] == "open" and "agency_responsible" not in pending[0]
+        assert pending[0]["status_notes"] == "Đã tiếp nhận, đang chuyển đến cơ quan có thẩm quyền"
+        assert "đang chuyển đến cơ quan có thẩm quyền" in pending[0]["service_notice"]
     item = Item.objects.select_related("case", "case__unit").get(pk=int(created[0]["service_request_id"]))
     assert created[0]["token"] == item.open311_token and item.open311_token
     assert item.tracking_code in created[0]["service_notice"]
+    assert "đang chuyển đến cơ quan có thẩm quyền" in created[0]["service_notice"]
     assert item.channel == Channel.OPEN311
     assert item.kind == "report" and item.topic.service_code == "vien-thong"
     assert item.body == DESCRIPTION
@@ -187,6 +195,9 @@ def test_form_encoded_post_creates_an_item_answering_json(
     assert item.submitted_by == integrator and item.consent_at is not None
     # Routed like any other item: the topic is handled by the province of the place.
     assert item.case.unit is not None and item.case.unit.code == "01"
+    routed = json_of(client.get(f"{BASE}/requests/{item.pk}.json"))
+    assert routed[0]["agency_responsible"] == item.case.unit.name
+    assert AuditEvent.objects.get(action="create", object_id=str(item.case_id)).channel == "api"
 
 
 def test_json_body_post_creates_an_item_answering_xml(client: Client, topics: None, api_key: str) -> None:
@@ -509,17 +520,6 @@ def test_token_gives_the_request_id(client: Client, topics: None, api_key: str) 
 
 
 # --- the PyPI client `georeport` against a live server -----------------------------------
-
-
-@pytest.fixture
-def live_units(transactional_db: None) -> None:
-    """A live server's test runs on a flushed database: bring the real units back."""
-    from thuocdo.units.datasets import read_official_dataset
-    from thuocdo.units.models import Unit
-    from thuocdo.units.services import units_load
-
-    if not Unit.objects.filter(code="00004").exists():
-        units_load(dataset=read_official_dataset())
 
 
 @pytest.mark.django_db(transaction=True)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from thuocdo.accounts.models import User
 from thuocdo.audit.models import AuditEvent
 from thuocdo.feedback import classifier
-from thuocdo.feedback.classifier import classifier_predict, routing_model_train, words
+from thuocdo.feedback.classifier import active_version, classifier_predict, routing_model_train, words
 from thuocdo.feedback.config_cache import active_unit
 from thuocdo.feedback.models import Case, CaseState, Item, RoutingMethod, RoutingModel, Topic
 from thuocdo.feedback.routing import RoutingDecision, feedback_route, routing_threshold
@@ -156,17 +156,23 @@ def test_below_the_threshold_the_case_waits_in_triage_with_the_suggestion(
     assert "nhiều tỉnh" in case.routing_reason
 
 
-def test_routing_runs_a_fixed_number_of_queries(topics: None, django_assert_num_queries: Any) -> None:
+def test_routing_runs_a_fixed_number_of_queries(
+    topics: None, django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     place_index()  # built once per process
     active_unit(0)  # the units' copy too (config_cache)
+    monkeypatch.setattr(active_version, "seconds", 60.0)  # however slow this machine is
     topic = Topic.objects.select_related("default_unit").get(code="ha-tang-vien-thong")
     texts = [
         "Khu dân cư ở phường Hoàn Kiếm thường xuyên mất sóng.",
         "Thôn 3 huyện Ba Vì, xã Tân Tiến, tỉnh Hà Giang, Quận 1 TP.HCM và Bộ Y tế, Sở Y tế tỉnh Cao Bằng.",
     ]
+    # The active-model check, once: then it is re-checked at most once a second.
+    with django_assert_num_queries(1):
+        feedback_route(topic=topic, title="Mất sóng", body=texts[0])
     for text in texts:
-        # Only the active-model check, however many names: units come from the process's copy.
-        with django_assert_num_queries(1):
+        # No query however many names: units come from the process's copy.
+        with django_assert_num_queries(0):
             decision = feedback_route(topic=topic, title="Mất sóng", body=text)
         assert decision.unit is not None
 
@@ -248,6 +254,24 @@ def test_the_classifier_routes_what_the_rules_cannot(route: Callable[..., Routin
     assert decision.unit is not None and decision.unit.code == "BO-YT"
     assert decision.method == RoutingMethod.CLASSIFIER and decision.model_version == model.version
     assert "Mô hình học máy phiên bản 1" in decision.reason
+
+
+def test_a_version_activated_elsewhere_is_used_within_a_second(
+    route: Callable[..., RoutingDecision],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    text = "Bệnh viện chậm cập nhật hồ sơ sức khỏe, bác sĩ phải ghi tay đơn thuốc."
+    with django_capture_on_commit_callbacks(execute=True):
+        model = routing_model_train(samples=samples())
+    assert model is not None
+    assert route("khac", "Góp ý", text).model_version == 1  # trained here: used at once
+    # Another process deactivates it (no signal here): the check waits for its second.
+    RoutingModel.objects.filter(pk=model.pk).update(is_active=False)
+    monkeypatch.setattr(active_version, "seconds", 60.0)
+    assert route("khac", "Góp ý", text).model_version == 1
+    monkeypatch.setattr(active_version, "seconds", 0.0)
+    assert route("khac", "Góp ý", text).model_version is None
 
 
 def _handled_cases(topic: Topic, rows: list[tuple[str, str]]) -> None:

@@ -1,6 +1,7 @@
 """Calendar fixtures: the people who may and may not edit it, and a client per person."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -38,10 +39,12 @@ def client_for() -> Callable[[User | None], Client]:
 
 
 @pytest.fixture
-def seeded_calendar(db: None) -> list[int]:
-    """2025 to 2027 initialised from the `holidays` package, as `calendar_seed` does."""
+def seeded_calendar(db: None, django_capture_on_commit_callbacks: Any) -> list[int]:
+    """2025 to 2027 initialised from the `holidays` package, as `calendar_seed` does, and
+    committed (as far as this process's copies know: their on-commit callbacks run)."""
     from thuocdo.workdays.services import calendar_seed
 
     years = [2025, 2026, 2027]
-    calendar_seed(years=years)
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_seed(years=years)
     return years

@@ -11,6 +11,7 @@ from thuocdo.workdays.models import CalendarDay, CalendarYear, DaySource
 from thuocdo.workdays.selectors import (
     CALENDAR_TIMEZONE,
     calendar_month_grids,
+    calendar_revisions,
     is_working_day,
     working_calendar,
     working_days_add,
@@ -112,23 +113,32 @@ def test_working_time_fraction_counts_working_days_only() -> None:
     assert working_time_fraction(received, deadline, at(2026, 2, 14), paused_working_days=2) == 0.0
 
 
-def test_an_operator_edit_is_seen_by_the_next_call_and_the_cache_saves_queries(root_admin) -> None:
+def test_an_operator_edit_is_seen_by_the_next_call_and_the_cache_saves_queries(
+    root_admin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(calendar_revisions, "seconds", 60.0)  # however slow this machine is
     start = date(2026, 3, 5)  # Thursday
     assert working_days_add(start, 2) == date(2026, 3, 9)
     with CaptureQueriesContext(connection) as queries:
         assert working_days_add(start, 2) == date(2026, 3, 9)
-    assert len(queries.captured_queries) == 1  # only the revisions: the days come from memory
+    # The revisions are re-checked at most once a second; the days come from memory.
+    assert len(queries.captured_queries) == 0
+    # An edit in this process is seen at once, inside its transaction and after it.
     calendar_day_set(actor=root_admin, day=date(2026, 3, 6), is_working=False, name="Nghỉ đột xuất")
     assert working_days_add(start, 2) == date(2026, 3, 10)
 
 
-def test_a_change_by_another_process_is_seen_through_the_revision(root_admin) -> None:
-    assert is_working_day(date(2026, 3, 6))  # this process caches 2026
+def test_a_change_by_another_process_is_seen_through_the_revision_within_a_second(
+    root_admin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert is_working_day(date(2026, 3, 6))  # this process caches 2026 and the revisions
     # Another process writes the day and a new revision; this process's cache is untouched.
     CalendarDay.objects.create(day=date(2026, 3, 6), is_working=False, name="Nghỉ", source=DaySource.OPERATOR)
-    assert is_working_day(date(2026, 3, 6))  # same revision: the cache still answers
     CalendarYear.objects.filter(year=2026).update(revision="another-process")
-    assert not is_working_day(date(2026, 3, 6))
+    monkeypatch.setattr(calendar_revisions, "seconds", 60.0)
+    assert is_working_day(date(2026, 3, 6))  # the revisions were checked less than a second ago
+    monkeypatch.setattr(calendar_revisions, "seconds", 0.0)
+    assert not is_working_day(date(2026, 3, 6))  # re-checked: a new revision, the year is read again
 
 
 def test_a_rolled_back_edit_does_not_linger_in_the_cache(root_admin) -> None:
@@ -151,8 +161,9 @@ def test_a_year_asked_about_is_initialised_from_the_package() -> None:
     assert CalendarDay.objects.filter(day__year=2031, source=DaySource.PACKAGE).exists()
 
 
-def test_a_snapshot_reads_the_revisions_once_for_a_batch() -> None:
+def test_a_snapshot_reads_the_revisions_once_for_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     working_calendar().add(date(2026, 1, 2), 300)  # warm: 2026 and 2027
+    monkeypatch.setattr(calendar_revisions, "seconds", 0.0)  # as if a second had passed
     with CaptureQueriesContext(connection) as queries:
         calendar = working_calendar()
         results = [calendar.add(date(2026, 1, 1) + timedelta(days=n), 10) for n in range(100)]
