@@ -9,7 +9,7 @@ PORT ?= 8000
 # manage.py defaults to the dev settings; the tests always use the test settings.
 TEST_ENV := DJANGO_SETTINGS_MODULE=thuocdo.config.settings.test
 
-.PHONY: bench-monitoring bench-feedback run test test-browser install install-dev messages migrate lint typecheck check openapi ci clean help
+.PHONY: wrk bench-monitoring bench-feedback run test test-browser install install-dev messages migrate lint typecheck check openapi ci clean help
 
 help:
 	@echo "make run    — cài đặt, nạp dữ liệu thật, chạy http://$(HOST):$(PORT) (SQLite)"
@@ -72,10 +72,14 @@ check: lint typecheck
 openapi: install-dev
 	$(TEST_ENV) $(PY) manage.py export_openapi > docs/openapi.json
 
+# The write benchmarks' load client: Debian's wrk (C, epoll), installed like Chromium.
+wrk:
+	@command -v wrk >/dev/null || (apt-get install -y wrk >/dev/null 2>&1 || sudo apt-get install -y wrk)
+
 # National-scale benchmark on PostgreSQL (127.0.0.1:5432, user postgres): see docs/benchmarks.md.
 BENCH_DB ?= thuocdo_bench
 BENCH_ENV := DJANGO_SETTINGS_MODULE=thuocdo.config.settings.bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
-bench-monitoring: install-dev
+bench-monitoring: install-dev wrk
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect 15 main start
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(BENCH_DB)'" | grep -q 1 || \
 	  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(BENCH_DB)"
@@ -87,7 +91,7 @@ bench-monitoring: install-dev
 # The feedback desk with one million items, in its own database (see docs/benchmarks.md).
 FEEDBACK_BENCH_DB ?= thuocdo_feedback_bench
 FEEDBACK_BENCH_ENV := DJANGO_SETTINGS_MODULE=thuocdo.config.settings.bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(FEEDBACK_BENCH_DB)
-bench-feedback: install-dev
+bench-feedback: install-dev wrk
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect 15 main start
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(FEEDBACK_BENCH_DB)'" | grep -q 1 || \
 	  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(FEEDBACK_BENCH_DB)"
