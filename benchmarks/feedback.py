@@ -191,7 +191,7 @@ def intake(server: bench_server.Server, pool: list[SampleItem], seconds: float) 
     """POST submissions with `wrk` for `seconds`; the job worker runs meanwhile, as in
     production. Returns the acknowledged rate, latencies and CPU per request by process."""
     run = str(time.time_ns())
-    before = bench_server.cpu_split()
+    before = bench_server.cpu_snapshot()
     result = wrkload.run(
         url=f"http://{HOST}:{PORT}",
         requests=intake_requests(pool, run),
@@ -200,9 +200,8 @@ def intake(server: bench_server.Server, pool: list[SampleItem], seconds: float) 
         run_id=f"bench{run}",
         keep_alive=server.keep_alive,
     )
-    after = bench_server.cpu_split()
-    done = max(1, sum(n for status, n in result["statuses"].items() if status < 300))
-    result["cpu_ms_per_request"] = {k: round((after[k] - before[k]) * 1000 / done, 1) for k in after}
+    done = sum(n for status, n in result["statuses"].items() if status < 300)
+    result["cpu_ms_per_request"] = bench_server.cpu_ms_per_request(before, done)
     return result
 
 

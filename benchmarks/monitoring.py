@@ -49,7 +49,7 @@ def national_green(client: Client) -> int:
     return int(json.loads(body)["green"])
 
 
-def main() -> None:  # noqa: PLR0915 - one scenario, step by step
+def main() -> None:
     plan = Plan.objects.get(number="BENCH-01")
     operator = User.objects.get(username="bench-operator")
     _token, secret = api_token_create(actor=operator, name=f"bench {timezone.now():%H%M%S}")
@@ -127,13 +127,12 @@ def main() -> None:  # noqa: PLR0915 - one scenario, step by step
         run = {"url": f"http://{HOST}:{PORT}", "connections": CLIENTS, "token": secret}
         run["keep_alive"] = server.keep_alive
         wrkload.run(requests=requests[half:], seconds=WARMUP_SECONDS, run_id=f"warm{time.time_ns()}", **run)
-        before = bench_server.cpu_split()
+        before = bench_server.cpu_snapshot()
         submissions = wrkload.run(
             requests=requests[:half], seconds=SUBMIT_SECONDS, run_id=f"bench{time.time_ns()}", **run
         )
-        after = bench_server.cpu_split()
-        done = max(1, sum(n for status, n in submissions["statuses"].items() if status < 300))
-        submissions["cpu_ms_per_request"] = {k: round((after[k] - before[k]) * 1000 / done, 1) for k in after}
+        done = sum(n for status, n in submissions["statuses"].items() if status < 300)
+        submissions["cpu_ms_per_request"] = bench_server.cpu_ms_per_request(before, done)
         results["report_submissions"] = submissions
         print("submissions", results["report_submissions"])
     finally:

@@ -90,12 +90,25 @@ def start() -> Server:
     raise SystemExit("gunicorn did not start")
 
 
-def cpu_split() -> dict[str, float]:
-    """CPU seconds used so far by the server, the database sessions and the job worker."""
-    from benchmarks.wrkload import cpu_seconds  # noqa: PLC0415
+PROCESSES = {
+    "server": r"gunicorn thuocdo",
+    "database": r"^postgres: ",
+    "worker": r"manage\.py db_worker",
+}
 
+
+def cpu_snapshot() -> dict[str, dict[int, int]]:
+    from benchmarks.wrkload import cpu_ticks  # noqa: PLC0415
+
+    return {name: cpu_ticks(pattern) for name, pattern in PROCESSES.items()}
+
+
+def cpu_ms_per_request(before: dict[str, dict[int, int]], requests: int) -> dict[str, float]:
+    """Milliseconds of CPU per request used since `before` by the server, the database
+    (every PostgreSQL process: sessions, WAL writer, checkpointer) and the job worker."""
+    from benchmarks.wrkload import cpu_used  # noqa: PLC0415
+
+    after = cpu_snapshot()
     return {
-        "server": cpu_seconds(r"gunicorn thuocdo"),
-        "database": cpu_seconds(r"^postgres: "),
-        "worker": cpu_seconds(r"manage\.py db_worker"),
+        name: round(cpu_used(before[name], after[name]) * 1000 / max(1, requests), 1) for name in PROCESSES
     }

@@ -141,11 +141,10 @@ def run(
     }
 
 
-def cpu_seconds(pattern: str) -> float:
-    """CPU time (user + system) used so far by the live processes whose command line
-    matches `pattern` (Linux /proc), to split a run's cost between server, database and
-    job worker."""
-    ticks = 0
+def cpu_ticks(pattern: str) -> dict[int, int]:
+    """CPU time (user + system, in clock ticks) used so far by each live process whose
+    command line matches `pattern` (Linux /proc)."""
+    ticks: dict[int, int] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as handle:
@@ -154,7 +153,14 @@ def cpu_seconds(pattern: str) -> float:
                 continue
             with open(f"/proc/{pid}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
+            ticks[int(pid)] = int(fields[11]) + int(fields[12])
         except OSError:
             continue
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return ticks
+
+
+def cpu_used(before: dict[int, int], after: dict[int, int]) -> float:
+    """Seconds of CPU the processes alive at the end used since `before` (a process that
+    started meanwhile counts whole; one that ended is not seen, so keep connections
+    open across a measurement)."""
+    return sum(t - before.get(pid, 0) for pid, t in after.items()) / os.sysconf("SC_CLK_TCK")

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Sum, When
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from thuocdo.accounts.models import Role, RoleAssignment
@@ -173,12 +173,25 @@ def unit_scorecard(*, unit: Unit, plan: Plan | None = None, today: date | None =
         if unit_id in commune_ids:
             card.communes_with_tasks += 1
             card.communes_fully_green += counts["green"] == counts["total"]
-    verifications = Verification.objects.filter(report__assignment__in=assignments).aggregate(
-        confirmed=Count("pk", filter=Q(status=VerificationStatus.CONFIRMED)),
-        disputed=Count("pk", filter=Q(status=VerificationStatus.DISPUTED)),
-    )
-    card.confirmed, card.disputed = verifications["confirmed"], verifications["disputed"]
+    decided = _decided_verifications_by_unit(plan)
+    card.confirmed = sum(decided[unit_id][0] for unit_id in by_unit if unit_id in decided)
+    card.disputed = sum(decided[unit_id][1] for unit_id in by_unit if unit_id in decided)
     return card
+
+
+def _decided_verifications_by_unit(plan: Plan | None) -> dict[int, list[int]]:
+    """Confirmed and disputed verifications per assignment unit. Read from the decided
+    verifications outwards (a few thousand rows), never from a subtree's reports (millions):
+    PostgreSQL planned the subtree-first join at 0.3 s for a province."""
+    rows = Verification.objects.filter(status__in=(VerificationStatus.CONFIRMED, VerificationStatus.DISPUTED))
+    if plan is not None:
+        rows = rows.filter(report__assignment__task__plan=plan)
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for unit_id, status, n in (
+        rows.values_list("report__assignment__unit_id", "status").annotate(n=Count("pk")).order_by()
+    ):
+        counts[unit_id][0 if status == VerificationStatus.CONFIRMED else 1] += n
+    return counts
 
 
 @dataclass
@@ -222,22 +235,17 @@ def _top_level_of_units() -> tuple[dict[int, int], dict[int, Unit], set[int], Un
 
 
 def _verification_counts_by_group(plan: Plan | None) -> dict[int, tuple[int, int]]:
-    group = Case(
-        When(report__assignment__unit__depth=1, then=F("report__assignment__unit_id")),
-        When(report__assignment__unit__depth=2, then=F("report__assignment__unit__parent_id")),
-        output_field=IntegerField(),
-    )
-    rows = (
-        Verification.objects.filter(report__assignment__in=scoped_assignments(plan=plan))
-        .annotate(group_id=group)
-        .values("group_id")
-        .annotate(
-            confirmed=Count("pk", filter=Q(status=VerificationStatus.CONFIRMED)),
-            disputed=Count("pk", filter=Q(status=VerificationStatus.DISPUTED)),
-        )
-        .order_by()
-    )
-    return {row["group_id"]: (row["confirmed"], row["disputed"]) for row in rows}
+    """Confirmed and disputed verifications per province or central body."""
+    decided = _decided_verifications_by_unit(plan)
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for unit_id, depth, parent_id in Unit.objects.filter(pk__in=decided).values_list(
+        "pk", "depth", "parent_id"
+    ):
+        group_id = unit_id if depth == 1 else parent_id if depth == 2 else None
+        if group_id is not None:
+            totals[group_id][0] += decided[unit_id][0]
+            totals[group_id][1] += decided[unit_id][1]
+    return {group_id: (confirmed, disputed) for group_id, (confirmed, disputed) in totals.items()}
 
 
 def national_overview(*, plan: Plan | None = None, today: date | None = None) -> Overview:
