@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from thuocdo.core.jobs import enqueue_coalesced
+from thuocdo.core.jobs import enqueue_coalesced_on_commit
 from thuocdo.core.request_context import current_request_context
 
 from .models import AuditChainHead, AuditEvent
@@ -101,19 +101,9 @@ def audit_record(
 
 
 def _seal_after_commit() -> None:
-    """Ask for the chain to be sealed once this transaction commits (once per transaction)."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        callback is _enqueue_seal for _savepoints, callback, _robust in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_enqueue_seal, robust=True)
-
-
-def _enqueue_seal() -> None:
     from .tasks import audit_chain_seal_job  # noqa: PLC0415 - the job module imports this one
 
-    enqueue_coalesced(audit_chain_seal_job, delay_seconds=1.0)
+    enqueue_coalesced_on_commit(audit_chain_seal_job, delay_seconds=1.0)
 
 
 def audit_chain_seal(*, batch_size: int = 500) -> int:

@@ -16,6 +16,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
@@ -65,11 +66,30 @@ def enqueue_coalesced(
     return True
 
 
+@dataclass(frozen=True)
+class _CoalescedKick:
+    task: Task[Any, Any]
+    delay_seconds: float
+
+    def __call__(self) -> None:
+        enqueue_coalesced(self.task, delay_seconds=self.delay_seconds)
+
+
 def enqueue_coalesced_on_commit(task: Task[Any, Any], *, delay_seconds: float = 0.5) -> None:
-    """`enqueue_coalesced` after the current transaction commits. A failure to queue is
-    logged, not raised: the commit stands, and the caller's safety net (a periodic sweep)
-    must pick up what the job would have done."""
-    transaction.on_commit(lambda: enqueue_coalesced(task, delay_seconds=delay_seconds), robust=True)
+    """`enqueue_coalesced` after the current transaction commits, once per transaction
+    however many writes ask for it. A failure to queue is logged, not raised: the commit
+    stands, and the caller's safety net (a periodic sweep) must pick up what the job would
+    have done."""
+    connection = transaction.get_connection()
+    # Once per atomic block: a kick queued in this same block (same savepoints) stands.
+    if connection.in_atomic_block and any(
+        isinstance(callback, _CoalescedKick)
+        and callback.task.module_path == task.module_path
+        and savepoints == set(connection.savepoint_ids)
+        for savepoints, callback, _robust in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_CoalescedKick(task, delay_seconds), robust=True)
 
 
 def backoff_delay(attempt: int, *, base_seconds: int = 30, cap_seconds: int = 3600) -> timedelta:
