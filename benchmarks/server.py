@@ -24,6 +24,8 @@ HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "6"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+# "gunicorn" or "granian" (Rust HTTP/1.1 with keep-alive, WSGI in blocking threads).
+SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
 
 
 @dataclass
@@ -34,10 +36,12 @@ class Server:
     @property
     def keep_alive(self) -> bool:
         """gunicorn's sync workers close the connection after each response."""
-        return WORKER_CLASS != "sync"
+        return SERVER == "granian" or WORKER_CLASS != "sync"
 
     @property
     def description(self) -> str:
+        if SERVER == "granian":
+            return f"granian (WSGI), {WORKERS} workers × {THREADS} threads, and one db_worker"
         threads = f" × {THREADS} threads" if WORKER_CLASS == "gthread" else ""
         return f"gunicorn, {WORKERS} {WORKER_CLASS} workers{threads}, and one db_worker"
 
@@ -53,22 +57,7 @@ class Server:
 
 def start() -> Server:
     bin_dir = Path(sys.executable).parent
-    command = [
-        str(bin_dir / "gunicorn"),
-        "thuocdo.config.wsgi:application",
-        "--bind",
-        f"{HOST}:{PORT}",
-        "--workers",
-        str(WORKERS),
-        "--worker-class",
-        WORKER_CLASS,
-        "--timeout",
-        "120",
-        "--log-level",
-        "warning",
-    ]
-    if WORKER_CLASS == "gthread":
-        command += ["--threads", str(THREADS)]
+    command = _granian_command(bin_dir) if SERVER == "granian" else _gunicorn_command(bin_dir)
     env = {**os.environ}
     gunicorn = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
     worker = subprocess.Popen(
@@ -87,11 +76,51 @@ def start() -> Server:
         except OSError:
             time.sleep(0.5)
     server.stop()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"{SERVER} did not start")
+
+
+def _gunicorn_command(bin_dir: Path) -> list[str]:
+    command = [
+        str(bin_dir / "gunicorn"),
+        "thuocdo.config.wsgi:application",
+        "--bind",
+        f"{HOST}:{PORT}",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        WORKER_CLASS,
+        "--timeout",
+        "120",
+        "--log-level",
+        "warning",
+    ]
+    if WORKER_CLASS == "gthread":
+        command += ["--threads", str(THREADS)]
+    return command
+
+
+def _granian_command(bin_dir: Path) -> list[str]:
+    return [
+        str(bin_dir / "granian"),
+        "--interface",
+        "wsgi",
+        "--host",
+        HOST,
+        "--port",
+        str(PORT),
+        "--workers",
+        str(WORKERS),
+        "--blocking-threads",
+        str(THREADS),
+        "--log-level",
+        "warning",
+        "--no-ws",
+        "thuocdo.config.wsgi:application",
+    ]
 
 
 PROCESSES = {
-    "server": r"gunicorn thuocdo",
+    "server": r"(gunicorn|granian) .*thuocdo",
     "database": r"^postgres: ",
     "worker": r"manage\.py db_worker",
 }

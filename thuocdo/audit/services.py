@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from thuocdo.core import rawsql
 from thuocdo.core.jobs import enqueue_coalesced_on_commit
 from thuocdo.core.request_context import current_request_context
 
@@ -95,7 +96,7 @@ def audit_record(
         request_id=context.request_id or "",
         channel=context.channel,
     )
-    event.save(force_insert=True)
+    rawsql.insert(event)  # every write records one: a statement built once
     _seal_after_commit()
     return event
 

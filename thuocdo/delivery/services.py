@@ -692,7 +692,7 @@ def _report_insert(
             Report.objects.filter(pk=current.pk).update(is_current=False)
             version, supersedes_id = current.version + 1, current.pk
     replaces_counted = current is not None and current.status in COUNTED
-    report = Report.objects.create(
+    report = Report(
         assignment=locked,
         period=period,
         version=version,
@@ -706,6 +706,7 @@ def _report_insert(
         is_simulated=is_simulated,
         **texts,
     )
+    rawsql.insert(report)  # this path runs for every report: a statement built once
     indicator_values = IndicatorValue.objects.bulk_create(
         [
             IndicatorValue(report=report, indicator=indicator, value=value)
@@ -718,7 +719,7 @@ def _report_insert(
     else:
         assignment_add_report_facts(locked, report)
     reason = _sample_reason(report, previous_progress, unit_disputed=locked.unit_disputed)
-    verifications = [Verification.objects.create(report=report, reason=reason)] if reason else []
+    verifications = [rawsql.insert(Verification(report=report, reason=reason))] if reason else []
     # A new report's rows are all in hand: callers that show it need not read them back.
     _prefetched(report, values=indicator_values, evidence=evidence, verifications=verifications)
     audit_record(
@@ -962,19 +963,20 @@ def assignment_add_report_facts(assignment: Assignment, report: Report) -> Assig
     return _facts_save(assignment)
 
 
+FACT_FIELDS = (
+    "progress",
+    "last_period",
+    "last_report_at",
+    "reports_submitted",
+    "completed_on",
+    "disputed",
+    *THRESHOLD_FIELDS,
+)
+
+
 def _facts_save(assignment: Assignment) -> Assignment:
     assignment_set_thresholds(assignment)
-    assignment.save(
-        update_fields=[
-            "progress",
-            "last_period",
-            "last_report_at",
-            "reports_submitted",
-            "completed_on",
-            "disputed",
-            *THRESHOLD_FIELDS,
-        ]
-    )
+    rawsql.update(assignment, FACT_FIELDS)  # after every report: a statement built once
     return assignment
 
 

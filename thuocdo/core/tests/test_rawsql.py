@@ -34,3 +34,39 @@ def test_a_joined_row_gives_the_same_instances_as_the_orm(user_factory: Any, ba_
     assert fields_of(raw_user) == fields_of(User.objects.get(pk=user.pk))
     assert fields_of(raw_unit) == fields_of(Unit.objects.get(pk=ba_dinh.pk))
     assert raw_unit.parent_id == ba_dinh.parent_id and not raw_unit._state.adding
+
+
+def test_insert_stores_what_the_orm_would_store(ba_dinh: Unit) -> None:
+    by_orm = Unit.objects.get(pk=ba_dinh.pk)
+    copy = Unit.objects.get(pk=ba_dinh.pk)
+    copy.pk, copy.code, copy.path = None, "RAW-1", f"{ba_dinh.path}-raw"
+    copy.created_at = copy.updated_at = None  # type: ignore[assignment] # auto_now(_add) fill them
+
+    rawsql.insert(copy)
+
+    assert copy.pk is not None and copy.pk != ba_dinh.pk and not copy._state.adding
+    stored = Unit.objects.get(pk=copy.pk)
+    assert stored.created_at is not None and stored.updated_at is not None
+    assert fields_of(stored) == fields_of(copy)
+    differs = {"id", "code", "path", "created_at", "updated_at"}
+    assert {k: v for k, v in fields_of(stored).items() if k not in differs} == {
+        k: v for k, v in fields_of(by_orm).items() if k not in differs
+    }
+
+
+def test_update_writes_only_the_named_fields(ba_dinh: Unit) -> None:
+    unit = Unit.objects.get(pk=ba_dinh.pk)
+    unit.latitude, unit.short_name, unit.name = 21.5, "Ba Đình (mới)", "not written"
+
+    rawsql.update(unit, ["latitude", "short_name"])
+
+    stored = Unit.objects.get(pk=ba_dinh.pk)
+    assert (stored.latitude, stored.short_name, stored.name) == (21.5, "Ba Đình (mới)", ba_dinh.name)
+
+
+def test_update_of_a_missing_row_raises(ba_dinh: Unit) -> None:
+    unit = Unit.objects.get(pk=ba_dinh.pk)
+    unit.pk = 10**9
+
+    with pytest.raises(Unit.DoesNotExist):
+        rawsql.update(unit, ["latitude"])
