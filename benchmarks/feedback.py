@@ -8,7 +8,7 @@ Against the generated dataset (benchmarks/feedback_data.py, one million items) i
     classifier; with the share each sends to the triage queue;
   - routing latency in-process: `feedback_route(...)` over 1,000 items, p50/p95 (routing
     runs in the intake processor, right after the submission is stored: docs/decisions/0037);
-  - intake through the HTTP API (gunicorn, sync workers) with concurrent clients, each
+  - intake through the HTTP API (benchmarks/server.py) with concurrent clients, each
     item with its own contact and Idempotency-Key: items/s, p50/p95;
   - a unit's backlog page (/feedback/desk/backlog/01/) as Hà Nội's leader, and the public
     list of answers (/feedback/answers/, all and filtered; while that page does not
@@ -40,7 +40,7 @@ from django.utils import timezone
 from benchmarks import server as bench_server
 from benchmarks import wrkload
 from benchmarks.httpload import Client, Sample, sequential
-from benchmarks.server import HOST, PORT, WORKERS
+from benchmarks.server import CONCURRENCY, HOST, PORT
 from thuocdo.accounts.models import Role, RoleAssignment, User
 from thuocdo.accounts.services import api_token_create
 from thuocdo.feedback.models import Case, Item, RoutingMethod, RoutingModel, Topic
@@ -230,7 +230,7 @@ def drain(started: float, acknowledged: int) -> dict[str, Any]:
 def pages(cookie: dict[str, str], token: str) -> dict[str, Any]:
     results: dict[str, Any] = {}
     backlog = sequential(
-        HOST, PORT, "/feedback/desk/backlog/01/", count=50, warmup=2 * WORKERS, headers=cookie
+        HOST, PORT, "/feedback/desk/backlog/01/", count=50, warmup=2 * CONCURRENCY, headers=cookie
     )
     assert set(backlog.statuses) == {200}, backlog.statuses
     results["backlog_page"] = {"path": "/feedback/desk/backlog/01/", **backlog.summary()}
@@ -251,7 +251,7 @@ def pages(cookie: dict[str, str], token: str) -> dict[str, Any]:
             ),
         ]
     for name, path, headers in lists:
-        sample = sequential(HOST, PORT, path, count=50, warmup=2 * WORKERS, headers=headers)
+        sample = sequential(HOST, PORT, path, count=50, warmup=2 * CONCURRENCY, headers=headers)
         assert set(sample.statuses) == {200}, (path, sample.statuses)
         results[name] = {"path": path, **sample.summary()}
     for name, value in results.items():

@@ -1,7 +1,7 @@
 """Durability under a crash: "killing the server mid-load loses no item that was
 acknowledged with 201/200".
 
-Starts gunicorn and the job worker on the benchmark database, lets concurrent clients
+Starts the HTTP server and the job worker on the benchmark database, lets concurrent clients
 file items through POST /api/v1/feedback/items, kills both with SIGKILL in the middle of
 the load, processes what the worker left pending (as a restarted worker would), then
 checks that every tracking code the clients received with a 201 is in the database with
@@ -86,9 +86,9 @@ def main() -> None:
     for thread in threads:
         thread.start()
     time.sleep(KILL_AFTER_SECONDS)
-    for process in (server.gunicorn, server.worker):  # every process, mid-request
+    for process in (server.http, server.worker):  # every process, mid-request
         os.killpg(process.pid, signal.SIGKILL)
-    for process in (server.gunicorn, server.worker):
+    for process in (server.http, server.worker):
         process.wait()
     time.sleep(1)
     stop.set()

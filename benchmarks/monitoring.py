@@ -1,6 +1,6 @@
 """`make bench-monitoring`: national-scale monitoring benchmark on PostgreSQL.
 
-Serves the app with gunicorn (several processes) against the generated dataset and
+Serves the app as production does (benchmarks/server.py) against the generated dataset and
 measures, over HTTP on loopback:
   - dashboards (national, a province, the league table): 50 requests each, p50/p95;
   - the time from a commune's report submission (API) until the national scorecard
@@ -31,7 +31,7 @@ from django.utils import timezone
 from benchmarks import server as bench_server
 from benchmarks import wrkload
 from benchmarks.httpload import Client, sequential
-from benchmarks.server import HOST, PORT, WORKERS
+from benchmarks.server import CONCURRENCY, HOST, PORT
 from thuocdo.accounts.models import User
 from thuocdo.accounts.services import api_token_create
 from thuocdo.delivery.models import Assignment, Plan
@@ -74,6 +74,7 @@ def main() -> None:
     fresh = list(
         Assignment.objects.filter(task__plan=plan, unit__level="commune", reports_submitted__gt=0)
         .exclude(pk__in=silent)
+        .exclude(reports__period=period)  # a rerun on the same dataset: still first reports
         .order_by("?")
         .values_list("pk", flat=True)[:60000]
     )
@@ -89,7 +90,7 @@ def main() -> None:
             ("province_dashboard", "/monitoring/units/01/"),
             ("league_table", "/monitoring/league/"),
         ]:
-            sample = sequential(HOST, PORT, path, count=50, warmup=4 * WORKERS, headers=session_cookie)
+            sample = sequential(HOST, PORT, path, count=50, warmup=4 * CONCURRENCY, headers=session_cookie)
             assert set(sample.statuses) == {200}, sample.statuses
             results[name] = sample.summary()
             print(name, results[name])

@@ -1,7 +1,9 @@
-"""The app as production runs it, for the benchmarks: gunicorn and a job worker.
+"""The app as production runs it, for the benchmarks: the HTTP server and a job worker.
 
-- gunicorn (`BENCH_WORKERS` processes, `BENCH_WORKER_CLASS` sync by default; `gthread`
-  with `BENCH_THREADS` threads keeps connections alive);
+- granian (the default, decision 0040): `BENCH_WORKERS` processes (2, one per core), each
+  running the WSGI app in `BENCH_THREADS` threads (4), with HTTP/1.1 keep-alive;
+- or gunicorn (`BENCH_SERVER=gunicorn`): `BENCH_WORKERS` processes (6), `BENCH_WORKER_CLASS`
+  sync by default (a connection per request), `gthread` with `BENCH_THREADS` threads;
 - one `db_worker` for the background jobs the writes queue (sealing the audit chain,
   notifications, the feedback desk's processing), as `make run` and production run it.
 
@@ -21,16 +23,17 @@ from benchmarks.httpload import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "6"))
+SERVER = os.environ.get("BENCH_SERVER", "granian")
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2" if SERVER == "granian" else "6"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
-# "gunicorn" or "granian" (Rust HTTP/1.1 with keep-alive, WSGI in blocking threads).
-SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
+# Requests the server works on at once: each has its own database connection to warm up.
+CONCURRENCY = WORKERS * (THREADS if SERVER == "granian" or WORKER_CLASS == "gthread" else 1)
 
 
 @dataclass
 class Server:
-    gunicorn: subprocess.Popen[bytes]
+    http: subprocess.Popen[bytes]
     worker: subprocess.Popen[bytes]
 
     @property
@@ -46,12 +49,12 @@ class Server:
         return f"gunicorn, {WORKERS} {WORKER_CLASS} workers{threads}, and one db_worker"
 
     def stop(self) -> None:
-        for process in (self.gunicorn, self.worker):
+        for process in (self.http, self.worker):
             try:
                 os.killpg(process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 continue
-        for process in (self.gunicorn, self.worker):
+        for process in (self.http, self.worker):
             process.wait(timeout=30)
 
 
@@ -59,7 +62,7 @@ def start() -> Server:
     bin_dir = Path(sys.executable).parent
     command = _granian_command(bin_dir) if SERVER == "granian" else _gunicorn_command(bin_dir)
     env = {**os.environ}
-    gunicorn = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+    http = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
         cwd=ROOT,
@@ -68,7 +71,7 @@ def start() -> Server:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = Server(gunicorn, worker)
+    server = Server(http, worker)
     for _ in range(120):
         try:
             if Client(HOST, PORT).request("GET", "/healthz")[0] == 200:

@@ -123,7 +123,9 @@ def run(
         ]
         finished = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if finished.returncode != 0:
-            raise SystemExit(f"wrk failed ({finished.returncode}): {finished.stdout[-2000:]}{finished.stderr[-2000:]}")
+            raise SystemExit(
+                f"wrk failed ({finished.returncode}): {finished.stdout[-2000:]}{finished.stderr[-2000:]}"
+            )
         output = finished.stdout
     line = next(row for row in output.splitlines() if row.startswith("WRK-RESULT "))
     raw = json.loads(line.removeprefix("WRK-RESULT "))
