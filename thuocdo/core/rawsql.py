@@ -117,3 +117,41 @@ def _update_sql(
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in concrete)
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
     return sql, concrete
+
+
+def update_many(objs: Sequence[models.Model], field_names: Sequence[str]) -> int:
+    """UPDATE `field_names` of each object's row to that object's values; returns how many
+    objects were given. On PostgreSQL one `UPDATE ... FROM (VALUES ...)` per thousand rows:
+    `bulk_update` writes one CASE per field, whose cost grows with the square of the batch
+    (minutes for the 200,000 assignments of a national cascade). Elsewhere `bulk_update`."""
+    if not objs:
+        return 0
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, field_names, batch_size=500)
+        return len(objs)
+    meta = model._meta
+    fields = [meta.get_field(name) for name in field_names]
+    if meta.pk is None or not all(isinstance(f, models.Field) and f.concrete for f in fields):
+        raise TypeError(f"only concrete fields of {model.__name__} can be updated by primary key")
+    columns: list[models.Field[Any, Any]] = [meta.pk, *fields]  # type: ignore[list-item]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in columns) + ")"
+    names = ", ".join(quote(field.column) for field in columns)
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
+    pk_column = quote(meta.pk.column)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), 1000):
+            batch = objs[start : start + 1000]
+            params = [
+                field.get_db_prep_save(getattr(obj, field.attname), connection)
+                for obj in batch
+                for field in columns
+            ]
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from _meta
+                f"FROM (VALUES {', '.join([row] * len(batch))}) AS v({names}) "
+                f"WHERE t.{pk_column} = v.{pk_column}",
+                params,
+            )
+    return len(objs)

@@ -898,21 +898,18 @@ def assignment_set_thresholds(
     )
 
 
-def assignments_refresh_thresholds(*, assignments: Iterable[Assignment], batch_size: int = 500) -> int:
-    """Recompute and store thresholds in bulk (after a task's dates change or a bulk load).
-    Batches stay small: `bulk_update` writes one CASE per field, so PostgreSQL's work per
-    batch grows with the square of its size."""
+def assignments_refresh_thresholds(*, assignments: Iterable[Assignment], batch_size: int = 5000) -> int:
+    """Recompute and store thresholds in bulk (after a task's dates change or a bulk load),
+    `batch_size` assignments in memory at a time."""
     batch: list[Assignment] = []
     count = 0
     for assignment in assignments:
         assignment_set_thresholds(assignment)
         batch.append(assignment)
         if len(batch) >= batch_size:
-            Assignment.objects.bulk_update(batch, THRESHOLD_FIELDS)
-            count += len(batch)
+            count += rawsql.update_many(batch, THRESHOLD_FIELDS)
             batch.clear()
-    Assignment.objects.bulk_update(batch, THRESHOLD_FIELDS)
-    return count + len(batch)
+    return count + rawsql.update_many(batch, THRESHOLD_FIELDS)
 
 
 def assignment_refresh_facts(assignment: Assignment) -> Assignment:

@@ -70,3 +70,30 @@ def test_update_of_a_missing_row_raises(ba_dinh: Unit) -> None:
 
     with pytest.raises(Unit.DoesNotExist):
         rawsql.update(unit, ["latitude"])
+
+
+def test_update_many_writes_each_row_its_own_values(user_factory: Any) -> None:
+    from django.utils import timezone
+
+    from thuocdo.accounts.models import User
+
+    users = [user_factory(username=f"many.{n}") for n in range(3)]
+    other = user_factory(username="untouched", first_name="Giữ nguyên")
+    when = timezone.now().replace(microsecond=0)
+    last_names = [user.last_name for user in users]
+    for n, user in enumerate(users):
+        user.first_name, user.last_login = f"Tên {n}", when if n % 2 else None
+        user.last_name = "not written"
+
+    assert rawsql.update_many(users, ["first_name", "last_login"]) == 3
+    assert rawsql.update_many([], ["first_name"]) == 0
+
+    stored = {u.username: u for u in User.objects.filter(username__startswith="many.")}
+    for n in range(3):
+        user = stored[f"many.{n}"]
+        assert (user.first_name, user.last_login, user.last_name) == (
+            f"Tên {n}",
+            when if n % 2 else None,
+            last_names[n],
+        )
+    assert User.objects.get(pk=other.pk).first_name == "Giữ nguyên"
