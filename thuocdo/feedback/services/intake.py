@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from thuocdo.core import rawsql
 from thuocdo.core.errors import Conflict, ValidationFailed
 from thuocdo.core.jobs import enqueue_coalesced_on_commit
 from thuocdo.core.text import fold_diacritics, nfc
@@ -334,7 +335,8 @@ def _submission_store(  # noqa: PLR0917 - private, called once
     is_demo: bool,
     now: datetime,
 ) -> Item:
-    case = Case.objects.create(
+    # Every submission writes these two rows: statements built once (core.rawsql).
+    case = Case(
         kind=checked.kind,
         topic=checked.topic,
         title=checked.title,
@@ -346,7 +348,8 @@ def _submission_store(  # noqa: PLR0917 - private, called once
         search_text=checked.search_text,
         is_demo=is_demo,
     )
-    item = Item.objects.create(
+    rawsql.insert(case)
+    item = Item(
         case=case,
         tracking_code=tracking_code_new(KIND_CODE_PREFIX[Kind(checked.kind)]),
         kind=checked.kind,
@@ -372,6 +375,7 @@ def _submission_store(  # noqa: PLR0917 - private, called once
         open311_token=open311_token,
         is_demo=is_demo,
     )
+    rawsql.insert(item)
     for upload in files:
         facts = upload_facts(upload)
         attachment = Attachment(
