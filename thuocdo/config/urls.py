@@ -4,6 +4,8 @@ from django.urls import include, path
 from .api import api
 
 urlpatterns = [
+    # First: API clients send most of the requests, and Django tries patterns in order.
+    path("api/v1/", api.urls),
     path("", include("thuocdo.core.urls")),
     path("ops/calendar/", include("thuocdo.workdays.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,7 +18,6 @@ urlpatterns = [
     path("feedback/", include("thuocdo.feedback.urls")),
     path("initiatives/", include("thuocdo.initiatives.urls")),
     path("open311/v2/", include("thuocdo.feedback.open311.urls")),
-    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 
