@@ -144,7 +144,7 @@ def update_many(objs: Sequence[models.Model], field_names: Sequence[str]) -> int
         for start in range(0, len(objs), 1000):
             batch = objs[start : start + 1000]
             params = [
-                field.get_db_prep_save(getattr(obj, field.attname), connection)
+                field.get_db_prep_save(field.pre_save(obj, False), connection)  # auto_now, as update()
                 for obj in batch
                 for field in columns
             ]

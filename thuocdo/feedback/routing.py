@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from thuocdo.units.models import Unit, UnitLevel
 
-from .classifier import classifier_predict_with_version
+from .classifier import Prediction, classifier_predict_with_version
 from .config_cache import active_unit
 from .models import HandlingLevel, RoutingMethod, Topic
 from .routing_index import (
@@ -302,6 +302,11 @@ def _related(a: UnitInfo, b: UnitInfo) -> bool:
     return a.id == b.id or (a.province_id is not None and a.province_id == b.province_id)
 
 
+def routing_text(title: str, body: str) -> str:
+    """What the classifier reads of a submission."""
+    return f"{title}\n{body}"
+
+
 def feedback_route(
     *,
     topic: Topic,
@@ -310,9 +315,12 @@ def feedback_route(
     province: Unit | None = None,
     commune: Unit | None = None,
     place_text: str = "",
+    prediction: Prediction | None = None,
 ) -> RoutingDecision:
     """Decide the responsible unit from the topic, the places and bodies named, and the
-    classifier; see the module docstring for how the evidence combines."""
+    classifier; see the module docstring for how the evidence combines. `prediction` is
+    the classifier's answer for `title` and `body` when the caller already asked it
+    (`classifier_predict_many`, for a group of cases)."""
     if commune is not None and province is None:
         province = commune.parent
     index = place_index()
@@ -361,7 +369,7 @@ def feedback_route(
                 % {"written": written, "unit": _unit_name(index, province_id)},
             )
         )
-    model_version, predictions = classifier_predict_with_version(f"{title}\n{body}")
+    model_version, predictions = prediction or classifier_predict_with_version(routing_text(title, body))
     for code, probability in predictions[:1]:
         predicted_id = index.codes.get(code)
         if predicted_id is None:

@@ -189,6 +189,26 @@ def test_a_failing_case_stays_pending_and_does_not_block_the_others(
     assert pending_cases_process().processed == 1  # the next run (the sweep) tries it again
 
 
+def test_a_group_of_cases_is_written_with_one_statement_each_and_one_commit(
+    topics: None, hanoi_officer: User
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    items = [accept(contact_email=f"nhom{n}@example.vn") for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        result = pending_cases_process()
+    statements = [q["sql"] for q in queries.captured_queries]
+
+    assert (result.processed, result.failed) == (3, 0)
+    assert sum(sql.startswith('UPDATE "feedback_case"') for sql in statements) == 1
+    assert sum(sql.startswith('INSERT INTO "feedback_caseevent"') for sql in statements) == 1
+    for item in items:
+        item.case.refresh_from_db()
+        assert item.case.state == CaseState.ASSIGNED and item.case.unit is not None
+        assert item.case.events.count() == 3  # received, routed, assigned
+        assert AuditEvent.objects.filter(object_type="feedback.case", object_id=str(item.case_id)).exists()
+
+
 def test_the_sweep_processes_what_is_still_pending_after_a_minute(topics: None) -> None:
     stranded = accept(now=timezone.now() - timedelta(minutes=2), contact_email="cu@example.vn")
     fresh = accept(contact_email="moi@example.vn")  # its own job is still on its way

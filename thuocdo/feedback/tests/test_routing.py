@@ -216,6 +216,20 @@ def test_training_stores_a_version_with_held_out_accuracy_and_activates_it() -> 
     assert abs(sum(p for _code, p in ranked) - 1) < 1e-6
 
 
+def test_a_group_is_predicted_in_one_call_as_each_text_alone() -> None:
+    model = routing_model_train(samples=samples())
+    assert model is not None
+    texts = ["Bệnh viện chậm cập nhật hồ sơ sức khỏe", "  ", "Học phí trường công lập tăng", "Thuế"]
+    together = classifier.classifier_predict_many(texts)
+    alone = [classifier.classifier_predict_with_version(text) for text in texts]
+    assert [version for version, _ranked in together] == [model.version, None, model.version, model.version]
+    for (_v1, ranked_together), (_v2, ranked_alone) in zip(together, alone, strict=True):
+        assert [code for code, _p in ranked_together] == [code for code, _p in ranked_alone]
+        assert all(
+            abs(a - b) < 1e-9 for (_c1, a), (_c2, b) in zip(ranked_together, ranked_alone, strict=True)
+        )
+
+
 def test_a_less_accurate_version_is_kept_but_not_activated() -> None:
     first = routing_model_train(samples=samples())
     same = routing_model_train(samples=samples())
