@@ -1,7 +1,9 @@
 """Reads: who should be told (recipients), a person's notifications, and the deliveries an
 operator may see."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -23,12 +25,40 @@ def _role_list(roles: Iterable[str]) -> list[str]:
     return wanted
 
 
+# Recipients already read in the current `recipients_remembered()` block.
+_remembered: ContextVar[dict[tuple[int, tuple[str, ...]], list[User]] | None] = ContextVar(
+    "remembered_recipients", default=None
+)
+
+
+@contextmanager
+def recipients_remembered() -> Iterator[None]:
+    """Within the block, `unit_recipients` reads each unit's people once: for a caller that
+    notifies about many things in one transaction (the intake processor's group of cases),
+    where the answer cannot change between two notices."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
 def unit_recipients(*, unit: Unit, roles: Iterable[str]) -> list[User]:
     """Active people holding any of `roles` in exactly this unit (not above, not below).
     A unit that is no longer active has no recipients: its roles grant nothing."""
     wanted = _role_list(roles)
     if not wanted or not unit.is_active:
         return []
+    remembered = _remembered.get()
+    if remembered is None:
+        return _unit_recipients_read(unit, wanted)
+    key = (unit.pk, tuple(wanted))
+    if key not in remembered:
+        remembered[key] = _unit_recipients_read(unit, wanted)
+    return list(remembered[key])
+
+
+def _unit_recipients_read(unit: Unit, wanted: list[str]) -> list[User]:
     return list(
         User.objects.filter(
             is_active=True,

@@ -31,6 +31,7 @@ from thuocdo.core.request_context import (
     reset_request_context,
     set_request_context,
 )
+from thuocdo.notifications.selectors import recipients_remembered
 
 from .. import notices
 from ..classifier import classifier_predict_many
@@ -218,8 +219,9 @@ def _group_process(items: list[Item], now: datetime | None = None) -> list[Item]
             case_route_apply(item.case, decisions[item.case_id], moment)
         rawsql.update_many([item.case for item in done], _ROUTED_FIELDS)
         CaseEvent.objects.bulk_create([event for item in done for event in _route_events(item.case, moment)])
-        for item in done:
-            _case_tell_and_record(item)
+        with recipients_remembered():  # a unit's handlers are read once per group
+            for item in done:
+                _case_tell_and_record(item)
     return done
 
 

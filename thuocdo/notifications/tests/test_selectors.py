@@ -15,6 +15,7 @@ from thuocdo.notifications.selectors import (
     notification_get,
     notification_list,
     notification_unread_count,
+    recipients_remembered,
     standing_office_recipients,
     unit_recipients,
 )
@@ -36,6 +37,22 @@ def test_unit_recipients_are_the_active_role_holders_of_exactly_that_unit(
     assert unit_recipients(unit=hanoi, roles=[Role.LEADER, Role.ADMIN]) == [leader, both]
     assert unit_recipients(unit=hanoi, roles=[Role.OFFICER]) == [officer]
     assert unit_recipients(unit=hanoi, roles=[]) == []
+
+
+def test_recipients_are_read_once_per_unit_inside_a_remembering_block(
+    user_with_role: Callable[..., User], hanoi: Any, django_assert_num_queries: Any
+) -> None:
+    leader = user_with_role(Role.LEADER, "01")
+    with recipients_remembered():
+        with django_assert_num_queries(1):
+            first = unit_recipients(unit=hanoi, roles=[Role.LEADER])
+            again = unit_recipients(unit=hanoi, roles=[Role.LEADER])
+        assert first == again == [leader]
+        again.clear()  # a caller's list is its own
+        assert unit_recipients(unit=hanoi, roles=[Role.LEADER]) == [leader]
+    later = user_with_role(Role.LEADER, "01")
+    with django_assert_num_queries(1):  # outside the block: read afresh
+        assert unit_recipients(unit=hanoi, roles=[Role.LEADER]) == [leader, later]
 
 
 def test_an_inactive_unit_has_no_recipients(user_with_role: Callable[..., User], hanoi: Any) -> None:
