@@ -318,6 +318,10 @@ class Item(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices, default=Channel.WEB)
+    # Where the submission came from, for the audit entry the processor writes later
+    # (personal data, like the contact: never shown outside the audit log).
+    submitted_ip = models.CharField(_("địa chỉ IP"), max_length=45, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
     submitted_at = models.DateTimeField(_("gửi lúc"))
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
     request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from thuocdo.core import rawsql
 from thuocdo.core.errors import Conflict, ValidationFailed
 from thuocdo.core.jobs import enqueue_coalesced_on_commit
+from thuocdo.core.request_context import current_request_context
 from thuocdo.core.text import fold_diacritics, nfc
 from thuocdo.core.tracking import tracking_code_new
 from thuocdo.core.uploads import upload_errors, upload_facts
@@ -349,6 +350,7 @@ def _submission_store(  # noqa: PLR0917 - private, called once
         is_demo=is_demo,
     )
     rawsql.insert(case)
+    context = current_request_context()
     item = Item(
         case=case,
         tracking_code=tracking_code_new(KIND_CODE_PREFIX[Kind(checked.kind)]),
@@ -369,6 +371,8 @@ def _submission_store(  # noqa: PLR0917 - private, called once
         consent_at=now,
         submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
         channel=channel,
+        submitted_ip=context.ip_address or "",
+        request_id=context.request_id or "",
         submitted_at=now,
         idempotency_key=key or None,
         request_fingerprint=fingerprint,

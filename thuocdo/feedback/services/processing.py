@@ -118,12 +118,16 @@ def _route_events(case: Case, now: datetime) -> list[CaseEvent]:
 @contextmanager
 def _submission_context(item: Item) -> Iterator[None]:
     """In a job there is no request: the audit record names the channel the item came
-    through, as the request would have ("web" or "api")."""
+    through ("web" or "api"), the address and the request id, as the request would have."""
     if current_request_context().channel != "system":
         yield
         return
     channel = "web" if item.channel == Channel.WEB else "api"
-    token = set_request_context(RequestContext(channel=channel))
+    token = set_request_context(
+        RequestContext(
+            ip_address=item.submitted_ip or None, request_id=item.request_id or None, channel=channel
+        )
+    )
     try:
         yield
     finally:

@@ -39,6 +39,21 @@ def _post(client: Client, body: dict[str, Any], key: str | None = None) -> Any:
     return client.post("/api/v1/feedback/items", body, content_type="application/json", headers=headers)
 
 
+def test_the_processors_audit_entry_names_the_submitting_request(client: Client, topics: None) -> None:
+    response = client.post(
+        "/api/v1/feedback/items",
+        BODY,
+        content_type="application/json",
+        headers={"X-Request-ID": "req-intake-42"},
+        REMOTE_ADDR="203.0.113.7",
+    )
+    assert response.status_code == 201
+    pending_cases_process()
+    case_id = Item.objects.get(tracking_code=response.json()["tracking_code"]).case_id
+    entry = AuditEvent.objects.get(object_type="feedback.case", object_id=str(case_id), action="create")
+    assert (entry.channel, entry.ip_address, entry.request_id) == ("api", "203.0.113.7", "req-intake-42")
+
+
 def test_filing_without_an_account_is_accepted_then_routed_after_the_commit(
     client: Client, topics: None, django_capture_on_commit_callbacks: Any
 ) -> None:
