@@ -34,7 +34,7 @@ from thuocdo.core.request_context import (
 from thuocdo.notifications.selectors import recipients_remembered
 
 from .. import notices
-from ..classifier import classifier_predict_many
+from ..classifier import Prediction, classifier_predict_many
 from ..deadlines import new_case_deadlines
 from ..models import Case, CaseEvent, CaseState, Channel, EventKind, Item, RoutingMethod
 from ..routing import RoutingDecision, feedback_route, routing_text, routing_threshold
@@ -134,18 +134,23 @@ def _submission_context(item: Item) -> Iterator[None]:
         reset_request_context(token)
 
 
-def _case_process(item: Item, now: datetime | None = None) -> bool:
-    """Route and record one pending case (the case of `item`, loaded with its topic and
-    places). False when it is no longer pending or another processor holds it."""
-    case = item.case
-    decision = feedback_route(
+def _route(item: Item, prediction: Prediction | None = None) -> RoutingDecision:
+    return feedback_route(
         topic=item.topic,
         title=item.title,
         body=item.body,
         province=item.province,
         commune=item.commune,
         place_text=item.place_text,
+        prediction=prediction,
     )
+
+
+def _case_process(item: Item, now: datetime | None = None) -> bool:
+    """Route and record one pending case (the case of `item`, loaded with its topic and
+    places). False when it is no longer pending or another processor holds it."""
+    case = item.case
+    decision = _route(item)
     with transaction.atomic():
         taken = (
             Case.objects.select_for_update(skip_locked=True, of=("self",))
@@ -199,16 +204,7 @@ def _group_process(items: list[Item], now: datetime | None = None) -> list[Item]
     them). Raises if any case fails: the whole group then rolls back."""
     predictions = classifier_predict_many([routing_text(item.title, item.body) for item in items])
     decisions = {
-        item.case_id: feedback_route(
-            topic=item.topic,
-            title=item.title,
-            body=item.body,
-            province=item.province,
-            commune=item.commune,
-            place_text=item.place_text,
-            prediction=prediction,
-        )
-        for item, prediction in zip(items, predictions, strict=True)
+        item.case_id: _route(item, prediction) for item, prediction in zip(items, predictions, strict=True)
     }
     with transaction.atomic():
         taken = set(
