@@ -32,6 +32,7 @@ from thuocdo.core.request_context import (
     set_request_context,
 )
 from thuocdo.notifications.selectors import recipients_remembered
+from thuocdo.notifications.services import notifications_batched
 
 from .. import notices
 from ..classifier import Prediction, classifier_predict_many
@@ -219,7 +220,8 @@ def _group_process(items: list[Item], now: datetime | None = None) -> list[Item]
             case_route_apply(item.case, decisions[item.case_id], moment)
         rawsql.update_many([item.case for item in done], _ROUTED_FIELDS)
         CaseEvent.objects.bulk_create([event for item in done for event in _route_events(item.case, moment)])
-        with recipients_remembered():  # a unit's handlers are read once per group
+        # A unit's handlers are read once per group; the notices are written together.
+        with recipients_remembered(), notifications_batched():
             for item in done:
                 _case_tell_and_record(item)
     return done

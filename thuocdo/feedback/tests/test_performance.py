@@ -17,7 +17,7 @@ from thuocdo.feedback.services import pending_cases_process
 from thuocdo.workdays.selectors import calendar_revisions
 
 pytestmark = pytest.mark.django_db
-QUERIES_PROCESS = 15
+QUERIES_PROCESS = 13
 
 ITEM = {
     "kind": "recommendation",
@@ -56,11 +56,11 @@ def test_one_submission_through_the_api_runs_a_fixed_number_of_queries(
     with django_capture_on_commit_callbacks() as kicks, django_assert_num_queries(4):
         response = _post(client, 1)
     assert response.status_code == 201 and len(kicks) == 1
-    # Processing it (the job): the pending ids and their items; per case the lock (in a
-    # savepoint), the update, the history, the receipt e-mail (3, with its savepoint), the
-    # unit's handlers and their notices (3), the audit entry (1, sealed after the commit,
-    # decision 0038); then the empty queue. The calendar and the active model are
-    # re-checked at most once a second.
+    # Processing it (the job): the pending ids and their items; per group of cases (here
+    # one) the lock (in a savepoint), the update, the history, the unit's handlers, the
+    # audit entries (sealed after the commit, decision 0038), then the group's notices in
+    # one INSERT per table (here the receipt e-mail, with its savepoint); then the empty
+    # queue. The calendar and the active model are re-checked at most once a second.
     with django_assert_num_queries(QUERIES_PROCESS):
         assert pending_cases_process().processed == 1
     # A retry with the same key: the insert meets the unique key, the stored item is read.

@@ -20,6 +20,7 @@ from thuocdo.notifications.services import (
     email_delivery_resend,
     notification_mark_all_read,
     notification_mark_read,
+    notifications_batched,
     notify,
 )
 from thuocdo.notifications.tasks import email_delivery_send
@@ -99,6 +100,31 @@ def test_a_rolled_back_change_notifies_nobody(
     assert mail.outbox == []
     assert Notification.objects.count() == 0
     assert EmailDelivery.objects.count() == 0
+
+
+def test_batched_notices_are_written_together_at_the_end_of_the_block(
+    user_factory: Any, django_capture_on_commit_callbacks: Any, django_assert_num_queries: Any
+) -> None:
+    first, second = user_factory(email="mot@bo-tc.gov.vn"), user_factory(email="hai@bo-tc.gov.vn")
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic(), notifications_batched():
+            with django_assert_num_queries(0):  # validated now, written at the end of the block
+                assert notify_default(users=[first]) == 2
+                assert notify_default(users=[second], emails=["dan@gmail.com"]) == 3
+            assert Notification.objects.count() == 0
+        assert sorted(n.user_id for n in Notification.objects.all()) == sorted([first.pk, second.pk])
+        assert EmailDelivery.objects.count() == 3
+    assert sorted(m.to[0] for m in mail.outbox) == ["dan@gmail.com", "hai@bo-tc.gov.vn", "mot@bo-tc.gov.vn"]
+
+
+def test_a_batch_whose_block_fails_writes_nothing(user_factory: Any) -> None:
+    user = user_factory(email="mot@bo-tc.gov.vn")
+    with pytest.raises(RuntimeError), notifications_batched():
+        notify_default(users=[user])
+        raise RuntimeError("the caller's change failed")
+    assert not Notification.objects.exists() and not EmailDelivery.objects.exists()
+    with pytest.raises(ValidationFailed), notifications_batched():  # bad input: refused at once
+        notify_default(subject="  ")
 
 
 @pytest.mark.parametrize(
