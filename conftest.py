@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 
 from thuocdo.accounts.models import Role, User
 from thuocdo.accounts.tests.factories import RoleAssignmentFactory, UserFactory
@@ -39,6 +41,15 @@ def rechecked_facts() -> Any:
     rechecked_forget_all()
     yield
     rechecked_forget_all()
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Any:
+    """Each test starts in the default language (Vietnamese): a test that renders a page in
+    English must not leave English active for the next one."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,9 @@ Against the generated dataset (benchmarks/feedback_data.py, one million items) i
   - routing latency in-process: `feedback_route(...)` over 1,000 items, p50/p95 (routing
     runs in the intake processor, right after the submission is stored: docs/decisions/0037);
   - intake through the HTTP API (benchmarks/server.py) with concurrent clients, each
-    item with its own contact and Idempotency-Key: items/s, p50/p95;
+    item with its own contact and Idempotency-Key: items/s, p50/p95; then how long the one
+    job worker takes to route the burst, and to run the e-mail jobs it queued (they wait
+    behind the routing jobs; the bench settings "send" them with Django's dummy backend);
   - a unit's backlog page (/feedback/desk/backlog/01/) as Hà Nội's leader, and the public
     list of answers (/feedback/answers/, all and filtered; while that page does not
     exist yet, the API list /api/v1/feedback/cases?unit=01): 50 requests each, p50/p95.
@@ -19,6 +21,7 @@ Prints the figures and appends them, with date and machine, to docs/benchmarks.m
 import os
 import platform
 import random
+import subprocess
 import sys
 import time
 from datetime import date
@@ -269,9 +272,10 @@ def main() -> None:
     cookie = {"Cookie": f"sessionid={browser.cookies['sessionid'].value}"}
     _token, secret = api_token_create(actor=user, name=f"bench {timezone.now():%H%M%S}")
     pool = sample_items(5000, seed=4242)
+    jobs_left = queued_jobs_run()  # a previous run's e-mails, as a live worker sends them
     with connection.cursor() as cursor:  # steady state, as autovacuum keeps a live database
-        cursor.execute("VACUUM ANALYZE feedback_case")
-        cursor.execute("VACUUM ANALYZE feedback_item")
+        for table in STEADY_TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
     connection.close()
     server = bench_server.start()
     results["server"] = server.description
@@ -293,7 +297,41 @@ def main() -> None:
         server.stop()
     results["processing"] = backlog_process()
     print("processing", results["processing"])
+    results["emails"] = queued_jobs_run()
+    results["emails"]["left_from_before"] = jobs_left["jobs"]
+    print("emails", results["emails"])
     record(results, counts)
+
+
+# Tables each submission writes to: vacuumed before measuring.
+STEADY_TABLES = (
+    "feedback_case",
+    "feedback_item",
+    "feedback_caseevent",
+    "audit_auditevent",
+    "notifications_emaildelivery",
+    "notifications_notification",
+    "django_tasks_database_dbtaskresult",
+)
+
+
+def queued_jobs_run() -> dict[str, Any]:
+    """Run every queued job (the burst's e-mails: one job each, waiting behind the routing
+    jobs) with one worker until the queue is empty: how long the notices of the burst take."""
+    from django_tasks_db.models import DBTaskResult  # noqa: PLC0415 - the database queue's table
+
+    queued = DBTaskResult.objects.filter(status="READY").count()
+    connection.close()
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--queue-name", "*", "--no-reload"],
+        cwd=bench_server.ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - started
+    return {"jobs": queued, "seconds": round(seconds, 1), "per_second": round(queued / seconds, 1)}
 
 
 def backlog_process() -> dict[str, Any] | None:
@@ -354,6 +392,11 @@ def record(results: dict[str, Any], counts: dict[str, int]) -> None:
         f"| the same burst processed (routed, history, notices, audit) by the one job worker | "
         f"{drained['pending_after_load']} pending when the load stopped, all routed {drained['drain_seconds']} s later "
         f"({drained['left']} left); end to end {drained['end_to_end_per_second']} items/s | report |"
+    )
+    emails = results["emails"]
+    lines.append(
+        f"| the burst's notices: queued jobs (mostly one e-mail each) run by one worker after it | "
+        f"{emails['jobs']} jobs in {emails['seconds']} s ({emails['per_second']}/s) | report |"
     )
     where = "in the intake processor (the job)"
     if (processed := results.get("processing")) is not None and processed["items"]:

@@ -24,6 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thuocdo.config.settings.bench")
 django.setup()
 
 import json
+from http.client import HTTPException
 
 from django.db.models import Count, Max
 
@@ -72,7 +73,7 @@ def main() -> None:
                     body,
                     headers={"Idempotency-Key": f"crash-{run}-{worker}-{n}"},
                 )
-            except OSError as error:  # the server died under us: expected after the kill
+            except (OSError, HTTPException) as error:  # the server died under us: expected after the kill
                 with lock:
                     errors.append(type(error).__name__)
                 connection = Client(HOST, PORT)

@@ -6,6 +6,7 @@ in the operator view (see permissions.py)."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +85,8 @@ class EmailDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)
     sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    # A pending delivery whose last attempt failed waits until then (backoff).
+    next_attempt_at = models.DateTimeField(_("thử lại lúc"), null=True, blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
@@ -91,7 +94,11 @@ class EmailDelivery(models.Model):
         verbose_name = _("thư thông báo")
         verbose_name_plural = _("thư thông báo")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "-created_at"], name="email_delivery_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="email_delivery_status_idx"),
+            # The sender's queue: the pending deliveries, oldest first.
+            models.Index(fields=["id"], condition=Q(status="pending"), name="email_delivery_pending_idx"),
+        ]
 
     def __str__(self) -> str:
         # No address here: this text goes into the audit log, which leaders read.

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models import F
@@ -27,7 +27,7 @@ from thuocdo.accounts.models import User
 from thuocdo.audit.models import AuditAction
 from thuocdo.audit.services import audit_record
 from thuocdo.core.errors import Conflict, ValidationFailed
-from thuocdo.core.jobs import enqueue_on_commit
+from thuocdo.core.jobs import backoff_delay, enqueue_coalesced_on_commit
 from thuocdo.units.models import Unit
 
 from .emails import EVENT_PATTERN, email_body
@@ -198,14 +198,110 @@ def notifications_batched() -> Iterator[None]:
 
 def _store(notifications: list[Notification], deliveries: list[EmailDelivery]) -> None:
     Notification.objects.bulk_create(notifications)
-    for delivery in EmailDelivery.objects.bulk_create(deliveries):
-        _enqueue_send(delivery.pk)
+    if EmailDelivery.objects.bulk_create(deliveries):
+        _sender_kick()
 
 
-def _enqueue_send(delivery_id: int) -> None:
-    from .tasks import email_delivery_send  # noqa: PLC0415 - the job module imports this one
+def _sender_kick() -> None:
+    """After the commit, the sending job (at most one queued per second and process)."""
+    from .tasks import email_deliveries_send_job  # noqa: PLC0415 - the job module imports this one
 
-    enqueue_on_commit(email_delivery_send, delivery_id)
+    enqueue_coalesced_on_commit(email_deliveries_send_job, delay_seconds=1.0)
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    next_attempt_at: Any = None  # the earliest retry still to come, if any
+
+
+EMAIL_SEND_BATCH = 100
+
+
+def email_deliveries_send(*, batch: int = EMAIL_SEND_BATCH, now: Any = None) -> SendResult:
+    """Send every pending delivery that is due, oldest first, `batch` at a time over one
+    connection to the mail backend (decision 0016). Each batch is taken with SKIP LOCKED,
+    so several workers share the queue. A failed attempt is recorded on the delivery with
+    its error and retried after a backoff (60 s, 120 s, ...); after EMAIL_MAX_ATTEMPTS the
+    delivery is `failed` for an operator to see. Returns what happened."""
+    result = SendResult()
+    while True:
+        moment = now or timezone.now()
+        with transaction.atomic():
+            due = (
+                EmailDelivery.objects.select_for_update(skip_locked=True)
+                .filter(status=DeliveryStatus.PENDING)
+                .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=moment))
+                .order_by("pk")[:batch]
+            )
+            deliveries = list(due)
+            if not deliveries:
+                break
+            sent_ids = _send_over_one_connection(deliveries, moment, result)
+            EmailDelivery.objects.filter(pk__in=sent_ids).update(
+                attempts=F("attempts") + 1,
+                status=DeliveryStatus.SENT,
+                sent_at=moment,
+                next_attempt_at=None,
+                updated_at=moment,
+            )
+        result.sent += len(sent_ids)
+        if len(deliveries) < batch:
+            break
+    waiting = EmailDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__gt=timezone.now())
+    result.next_attempt_at = (
+        waiting.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
+    )
+    return result
+
+
+def _send_over_one_connection(deliveries: list[EmailDelivery], moment: Any, result: SendResult) -> list[int]:
+    sent_ids: list[int] = []
+    mail = get_connection(fail_silently=False)
+    try:
+        mail.open()
+    except Exception as error:  # nothing can be sent: every delivery of the batch failed once
+        for delivery in deliveries:
+            _attempt_failed(delivery, error, moment, result)
+        return sent_ids
+    try:
+        for delivery in deliveries:
+            message = EmailMessage(
+                delivery.subject, delivery.body, settings.DEFAULT_FROM_EMAIL, [delivery.to_address]
+            )
+            try:
+                if mail.send_messages([message]) != 1:
+                    raise EmailSendFailed("the mail backend accepted no message")
+            except Exception as error:
+                _attempt_failed(delivery, error, moment, result)
+                continue
+            sent_ids.append(delivery.pk)
+    finally:
+        mail.close()
+    return sent_ids
+
+
+def _attempt_failed(delivery: EmailDelivery, error: Exception, moment: Any, result: SendResult) -> None:
+    attempts = delivery.attempts + 1
+    final = attempts >= EMAIL_MAX_ATTEMPTS
+    retry_at = None if final else moment + backoff_delay(attempts, base_seconds=EMAIL_RETRY_BASE_SECONDS)
+    EmailDelivery.objects.filter(pk=delivery.pk).update(
+        attempts=attempts,
+        last_error=_error_text(error, delivery.to_address),
+        status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING,
+        next_attempt_at=retry_at,
+        updated_at=moment,
+    )
+    if final:
+        result.failed += 1
+        logger.error("Email delivery %s failed for good after %s attempts", delivery.pk, attempts)
+    else:
+        result.retrying += 1
+        logger.warning(
+            "Email delivery %s failed (attempt %s); retrying at %s", delivery.pk, attempts, retry_at
+        )
 
 
 def _error_text(error: Exception, address: str) -> str:
@@ -273,8 +369,8 @@ def email_delivery_resend(*, actor: Any, delivery: EmailDelivery) -> EmailDelive
             raise Conflict(_("Chỉ gửi lại được thư đã gửi thất bại."))
         before = {"status": locked.status, "attempts": locked.attempts}
         locked.status = DeliveryStatus.PENDING
-        locked.attempts = 0
-        locked.save(update_fields=["status", "attempts", "updated_at"])
+        locked.attempts, locked.next_attempt_at = 0, None
+        locked.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -284,7 +380,7 @@ def email_delivery_resend(*, actor: Any, delivery: EmailDelivery) -> EmailDelive
             after={"status": locked.status, "attempts": 0},
             reason=_("Gửi lại thư thông báo"),
         )
-        _enqueue_send(locked.pk)
+        _sender_kick()
     return locked
 
 

@@ -1,13 +1,43 @@
-"""Background job: send one email delivery, with retries and backoff. After the last
-attempt the delivery is `failed` and the job stays FAILED: both are visible to operators
-(/ops/notifications/ and /ops/jobs/), never silent."""
+"""Background jobs that send e-mail.
+
+`email_deliveries_send_job` sends every pending delivery that is due, in batches over one
+connection; it is queued (coalesced, at most once a second per process) after each commit
+that adds deliveries, and again for the earliest retry when an attempt failed. A delivery
+that fails for good is `failed` at /ops/notifications/, never silent.
+
+`email_delivery_send` sends one delivery with the job queue's own retries: the jobs
+queued before the batch sender existed still run through it."""
+
+from typing import Any
 
 from django_tasks import task
 from django_tasks.base import TaskContext
 
 from thuocdo.core.jobs import retrying
 
-from .services import EMAIL_MAX_ATTEMPTS, EMAIL_RETRY_BASE_SECONDS, email_delivery_attempt
+from .services import (
+    EMAIL_MAX_ATTEMPTS,
+    EMAIL_RETRY_BASE_SECONDS,
+    email_deliveries_send,
+    email_delivery_attempt,
+)
+
+# The retry this process last queued: a job already waits for that moment.
+_retry_queued_for: list[Any] = [None]
+
+
+@task()
+def email_deliveries_send_job() -> dict[str, int]:
+    result = email_deliveries_send()
+    due = result.next_attempt_at
+    if (
+        due is not None
+        and due != _retry_queued_for[0]
+        and email_deliveries_send_job.get_backend().supports_defer
+    ):
+        email_deliveries_send_job.using(run_after=due).enqueue()  # the earliest retry
+        _retry_queued_for[0] = due
+    return {"sent": result.sent, "retrying": result.retrying, "failed": result.failed}
 
 
 @task(takes_context=True)

@@ -17,3 +17,6 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
+# The benchmarks measure the app, not a mail relay: e-mails are built, queued and "sent"
+# (accepted and discarded) by the same jobs as in production.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")

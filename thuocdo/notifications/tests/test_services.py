@@ -2,6 +2,7 @@
 job's retries; operators' resend; read state."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from thuocdo.notifications.emails import email_render
 from thuocdo.notifications.models import DeliveryStatus, EmailDelivery, Notification
 from thuocdo.notifications.services import (
     EMAIL_MAX_ATTEMPTS,
+    email_deliveries_send,
     email_delivery_resend,
     notification_mark_all_read,
     notification_mark_read,
@@ -61,7 +63,7 @@ def test_notify_creates_notifications_and_deduplicated_emails(
     assert deliveries["lanhdao@hanoi.gov.vn"].user == leader
     assert deliveries["nguoidan@gmail.com"].user is None
     assert all(d.status == DeliveryStatus.PENDING for d in deliveries.values())
-    assert len(callbacks) == 2  # one sending job per delivery, queued on commit
+    assert len(callbacks) == 1  # one kick of the sending job per transaction, on commit
     assert mail.outbox == []
 
 
@@ -157,6 +159,90 @@ def test_nobody_to_tell_creates_nothing(django_capture_on_commit_callbacks: Any)
     with django_capture_on_commit_callbacks() as callbacks:
         assert notify_default() == 0
     assert callbacks == []
+
+
+class FakeConnection:
+    """A mail connection that refuses the addresses in `refuse` and counts what it does."""
+
+    def __init__(self, refuse: set[str], log: dict[str, Any]) -> None:
+        self.refuse, self.log = refuse, log
+
+    def open(self) -> None:
+        self.log["opened"] += 1
+
+    def close(self) -> None:
+        self.log["closed"] += 1
+
+    def send_messages(self, messages: list[Any]) -> int:
+        for message in messages:
+            if message.to[0] in self.refuse:
+                raise ConnectionRefusedError(f"SMTP từ chối {message.to[0]}")
+            self.log["sent"].append(message.to[0])
+        return len(messages)
+
+
+def fake_mail(monkeypatch: pytest.MonkeyPatch, refuse: set[str]) -> dict[str, Any]:
+    from thuocdo.notifications import services
+
+    log: dict[str, Any] = {"opened": 0, "closed": 0, "sent": []}
+    monkeypatch.setattr(services, "get_connection", lambda **_kw: FakeConnection(refuse, log))
+    return log
+
+
+def test_pending_deliveries_are_sent_in_batches_over_one_connection(
+    monkeypatch: pytest.MonkeyPatch, email_delivery_factory: Any
+) -> None:
+    log = fake_mail(monkeypatch, refuse=set())
+    due = [email_delivery_factory(to_address=f"dan{n}@example.vn") for n in range(5)]
+    later = email_delivery_factory(
+        to_address="sau@example.vn", next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    done = email_delivery_factory(to_address="xong@example.vn", status=DeliveryStatus.SENT)
+
+    result = email_deliveries_send(batch=2)
+
+    assert (result.sent, result.retrying, result.failed) == (5, 0, 0)
+    assert log["sent"] == [d.to_address for d in due] and log["opened"] == log["closed"] == 3  # 2 + 2 + 1
+    for delivery in due:
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1) and delivery.sent_at
+    later.refresh_from_db()
+    done.refresh_from_db()
+    assert later.status == DeliveryStatus.PENDING and result.next_attempt_at == later.next_attempt_at
+    assert done.attempts == 0  # not sent again
+    assert email_deliveries_send().sent == 0
+
+
+def test_a_refused_delivery_waits_for_its_retry_then_fails_for_good(
+    monkeypatch: pytest.MonkeyPatch, email_delivery_factory: Any
+) -> None:
+    log = fake_mail(monkeypatch, refuse={"sai@example.vn"})
+    bad = email_delivery_factory(to_address="sai@example.vn")
+    good = email_delivery_factory(to_address="dung@example.vn")
+    start = timezone.now()
+
+    first = email_deliveries_send(now=start)
+
+    assert (first.sent, first.retrying, first.failed) == (1, 1, 0) and log["sent"] == ["dung@example.vn"]
+    bad.refresh_from_db()
+    assert bad.status == DeliveryStatus.PENDING and bad.attempts == 1
+    assert "ConnectionRefusedError" in bad.last_error and "sai@example.vn" not in bad.last_error
+    assert bad.next_attempt_at == start + timedelta(seconds=60)
+    assert email_deliveries_send(now=start + timedelta(seconds=30)).retrying == 0  # not due yet
+    moment = start
+    for _attempt in range(2, EMAIL_MAX_ATTEMPTS + 1):
+        bad.refresh_from_db()
+        moment = bad.next_attempt_at
+        email_deliveries_send(now=moment)
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert (bad.status, bad.attempts, bad.next_attempt_at) == (
+        DeliveryStatus.FAILED,
+        EMAIL_MAX_ATTEMPTS,
+        None,
+    )
+    assert good.attempts == 1  # sent once, never again
+    assert email_deliveries_send(now=moment + timedelta(days=1)).sent == 0
 
 
 def test_a_failed_attempt_is_retried_then_succeeds(flaky_mail: Any, email_delivery_factory: Any) -> None:
