@@ -215,19 +215,28 @@ class SendResult:
     retrying: int = 0
     failed: int = 0
     next_attempt_at: Any = None  # the earliest retry still to come, if any
+    more: bool = False  # stopped after `max_batches` with deliveries still due
 
 
 EMAIL_SEND_BATCH = 100
 
 
-def email_deliveries_send(*, batch: int = EMAIL_SEND_BATCH, now: Any = None) -> SendResult:
+def email_deliveries_send(
+    *, batch: int = EMAIL_SEND_BATCH, max_batches: int | None = None, now: Any = None
+) -> SendResult:
     """Send every pending delivery that is due, oldest first, `batch` at a time over one
     connection to the mail backend (decision 0016). Each batch is taken with SKIP LOCKED,
     so several workers share the queue. A failed attempt is recorded on the delivery with
     its error and retried after a backoff (60 s, 120 s, ...); after EMAIL_MAX_ATTEMPTS the
-    delivery is `failed` for an operator to see. Returns what happened."""
+    delivery is `failed` for an operator to see. With `max_batches`, stops after that many
+    full batches (`more` says whether deliveries are still due). Returns what happened."""
     result = SendResult()
+    batches = 0
     while True:
+        if max_batches is not None and batches >= max_batches:
+            result.more = True
+            break
+        batches += 1
         moment = now or timezone.now()
         with transaction.atomic():
             due = (

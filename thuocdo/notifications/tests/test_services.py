@@ -213,6 +213,28 @@ def test_pending_deliveries_are_sent_in_batches_over_one_connection(
     assert email_deliveries_send().sent == 0
 
 
+def test_a_run_gives_way_after_its_batches_and_says_more_are_due(
+    monkeypatch: pytest.MonkeyPatch, email_delivery_factory: Any
+) -> None:
+    log = fake_mail(monkeypatch, refuse=set())
+    for n in range(5):
+        email_delivery_factory(to_address=f"dan{n}@example.vn")
+
+    first = email_deliveries_send(batch=2, max_batches=1)
+    rest = email_deliveries_send(batch=2)
+
+    assert (first.sent, first.more) == (2, True)
+    assert (rest.sent, rest.more) == (3, False)
+    assert len(log["sent"]) == 5
+
+
+def test_the_sending_job_ranks_below_the_routing_jobs() -> None:
+    from thuocdo.feedback.tasks import feedback_intake_process
+    from thuocdo.notifications.tasks import email_deliveries_send_job
+
+    assert email_deliveries_send_job.priority < feedback_intake_process.priority
+
+
 def test_a_refused_delivery_waits_for_its_retry_then_fails_for_good(
     monkeypatch: pytest.MonkeyPatch, email_delivery_factory: Any
 ) -> None:
