@@ -62,19 +62,25 @@ def insert(obj: ModelT) -> ModelT:
     once per model instead of compiled per call. No model signals are sent: the models
     written this way have no receivers, by the house rule of no business logic in signals."""
     model = type(obj)
-    sql, fields, returns_pk = _insert_sql(model, connection.vendor)
+    sql, fields, generated, returns_pk = _insert_sql(model, connection.vendor)
+    if generated and obj.pk is not None:  # an explicit id for an auto id: the ORM's way
+        obj.save(force_insert=True)
+        return obj
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        pk = cursor.fetchone()[0] if returns_pk else cursor.lastrowid
-    if not returns_pk or obj.pk is None:
-        obj.pk = pk
+        if generated:
+            obj.pk = cursor.fetchone()[0] if returns_pk else cursor.lastrowid
     obj._state.adding, obj._state.db = False, connection.alias
     return obj
 
 
 @cache
-def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field[Any, Any]], bool]:
+def _insert_sql(
+    model: type[models.Model], vendor: str
+) -> tuple[str, list[models.Field[Any, Any]], bool, bool]:
+    """The statement, the fields it writes, whether the database generates the primary
+    key, and whether the statement returns it."""
     meta = model._meta
     pk = meta.pk
     if pk is None:
@@ -89,7 +95,7 @@ def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, list[model
     returns_pk = auto_pk and connection.features.can_return_columns_from_insert
     if returns_pk:
         sql += f" RETURNING {quote(pk.column)}"
-    return sql, fields, returns_pk
+    return sql, fields, auto_pk, returns_pk
 
 
 def update(obj: models.Model, field_names: Sequence[str]) -> None:
@@ -108,15 +114,23 @@ def update(obj: models.Model, field_names: Sequence[str]) -> None:
 def _update_sql(
     model: type[models.Model], field_names: tuple[str, ...], vendor: str
 ) -> tuple[str, list[models.Field[Any, Any]]]:
+    pk, fields = _updatable(model, field_names)
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
+    return sql, fields
+
+
+def _updatable(
+    model: type[models.Model], field_names: Sequence[str]
+) -> tuple[models.Field[Any, Any], list[models.Field[Any, Any]]]:
+    """The primary key and the named fields, which must be concrete."""
     meta = model._meta
     fields = [meta.get_field(name) for name in field_names]
     concrete = [field for field in fields if isinstance(field, models.Field) and field.concrete]
     if meta.pk is None or len(concrete) != len(fields):
         raise TypeError(f"only concrete fields of {model.__name__} can be updated by primary key")
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in concrete)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-    return sql, concrete
+    return meta.pk, concrete
 
 
 def update_many(objs: Sequence[models.Model], field_names: Sequence[str]) -> int:
@@ -130,16 +144,13 @@ def update_many(objs: Sequence[models.Model], field_names: Sequence[str]) -> int
     if connection.vendor != "postgresql":
         model._default_manager.bulk_update(objs, field_names, batch_size=500)
         return len(objs)
-    meta = model._meta
-    fields = [meta.get_field(name) for name in field_names]
-    if meta.pk is None or not all(isinstance(f, models.Field) and f.concrete for f in fields):
-        raise TypeError(f"only concrete fields of {model.__name__} can be updated by primary key")
-    columns: list[models.Field[Any, Any]] = [meta.pk, *fields]  # type: ignore[list-item]
+    pk, fields = _updatable(model, field_names)
+    columns = [pk, *fields]
     quote = connection.ops.quote_name
     row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in columns) + ")"
     names = ", ".join(quote(field.column) for field in columns)
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
-    pk_column = quote(meta.pk.column)
+    pk_column = quote(pk.column)
     with connection.cursor() as cursor:
         for start in range(0, len(objs), 1000):
             batch = objs[start : start + 1000]
@@ -149,7 +160,7 @@ def update_many(objs: Sequence[models.Model], field_names: Sequence[str]) -> int
                 for field in columns
             ]
             cursor.execute(
-                f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from _meta
+                f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from _meta
                 f"FROM (VALUES {', '.join([row] * len(batch))}) AS v({names}) "
                 f"WHERE t.{pk_column} = v.{pk_column}",
                 params,

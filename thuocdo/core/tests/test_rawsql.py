@@ -97,3 +97,12 @@ def test_update_many_writes_each_row_its_own_values(user_factory: Any) -> None:
             last_names[n],
         )
     assert User.objects.get(pk=other.pk).first_name == "Giữ nguyên"
+
+
+def test_insert_keeps_an_explicit_primary_key(ba_dinh: Unit) -> None:
+    copy = Unit.objects.get(pk=ba_dinh.pk)
+    copy.pk, copy.code, copy.path = 10**8, "RAW-2", f"{ba_dinh.path}-raw2"
+
+    rawsql.insert(copy)
+
+    assert copy.pk == 10**8 and Unit.objects.get(pk=10**8).code == "RAW-2"

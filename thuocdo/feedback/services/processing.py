@@ -149,24 +149,9 @@ def _route(item: Item, prediction: Prediction | None = None) -> RoutingDecision:
 
 def _case_process(item: Item, now: datetime | None = None) -> bool:
     """Route and record one pending case (the case of `item`, loaded with its topic and
-    places). False when it is no longer pending or another processor holds it."""
-    case = item.case
-    decision = _route(item)
-    with transaction.atomic():
-        taken = (
-            Case.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=case.pk, routing_method=RoutingMethod.PENDING)
-            .order_by()
-            .values_list("pk", flat=True)
-        )
-        if not list(taken):
-            return False
-        moment = now or timezone.now()
-        case_route_apply(case, decision, moment)
-        rawsql.update(case, _ROUTED_FIELDS)  # every case once: a statement built once
-        CaseEvent.objects.bulk_create(_route_events(case, moment))
-        _case_tell_and_record(item)
-    return True
+    places): a group of one. False when it is no longer pending or another processor
+    holds it."""
+    return bool(_group_process([item], now))
 
 
 def _case_tell_and_record(item: Item) -> None:
