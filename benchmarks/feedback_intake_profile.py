@@ -1,7 +1,7 @@
 """The CPU cost of one feedback intake, in-process, and of processing it afterwards.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/thuocdo_prof \\
-        python benchmarks/feedback_intake_profile.py [N]
+        python benchmarks/feedback_intake_profile.py [N] [--profile]
 
 Needs a PostgreSQL database with the units, the topics, the working-day calendar and
 (ideally) a trained routing model, e.g. one prepared by `make bench-feedback`. It writes
@@ -20,10 +20,17 @@ N items (default 300) to it, each with its own contact and Idempotency-Key.
 
 The jobs the requests queued for the processor (at most one per 0.5 s slot) are counted
 and removed afterwards: this script runs the processor itself.
+
+With `--profile`, each part also runs under cProfile (CPU time, this process) and the
+functions with the most cumulative time are printed (the profiler adds its own overhead,
+so read the shares, not the totals).
 """
 
+import contextlib
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -73,6 +80,28 @@ def timed(module: ModuleType, name: str, into: list[float]) -> Callable[[], None
 
     setattr(module, name, wrapper)
     return lambda: setattr(module, name, original)
+
+
+PROFILE = "--profile" in sys.argv
+
+
+@contextlib.contextmanager
+def profiled(title: str) -> Any:
+    if not PROFILE:
+        yield
+        return
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        print(f"--- profile: {title}")
+        if os.environ.get("PROFILE_DUMP"):
+            profiler.dump_stats(f"{os.environ['PROFILE_DUMP']}.{title.split(maxsplit=1)[0]}")
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+            int(os.environ.get("PROFILE_LINES", "40"))
+        )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -125,8 +154,9 @@ def measure_intake(poster: Poster, n: int) -> None:
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         wall, cpu = time.perf_counter(), time.process_time()
-        for number in range(WARMUP, WARMUP + n):
-            poster.post(number)
+        with profiled("intake requests"):
+            for number in range(WARMUP, WARMUP + n):
+                poster.post(number)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     if undo:
         undo()
@@ -152,7 +182,8 @@ def measure_processing(processing: ModuleType) -> None:
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         wall, cpu = time.perf_counter(), time.process_time()
-        result = processing.pending_cases_process()
+        with profiled("processor"):
+            result = processing.pending_cases_process()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     undo_routing()
     undo_case()
@@ -171,7 +202,8 @@ def measure_processing(processing: ModuleType) -> None:
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    numbers = [argument for argument in sys.argv[1:] if not argument.startswith("--")]
+    n = int(numbers[0]) if numbers else 300
     poster = Poster()
     processing = processing_module()
     for number in range(WARMUP):

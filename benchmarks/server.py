@@ -5,7 +5,8 @@
 - or gunicorn (`BENCH_SERVER=gunicorn`): `BENCH_WORKERS` processes (6), `BENCH_WORKER_CLASS`
   sync by default (a connection per request), `gthread` with `BENCH_THREADS` threads;
 - one `db_worker` for the background jobs the writes queue (sealing the audit chain,
-  notifications, the feedback desk's processing), as `make run` and production run it.
+  notifications, the feedback desk's processing), as `make run` and production run it,
+  at a lower CPU priority than the server (`BENCH_WORKER_NICE`, 10; decision 0041).
 
 Both run from the current interpreter's environment against the database in
 DATABASE_URL and are stopped together.
@@ -27,6 +28,9 @@ SERVER = os.environ.get("BENCH_SERVER", "granian")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2" if SERVER == "granian" else "6"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+# The job worker runs at a lower CPU priority than the server, as deploy/systemd runs it
+# (decision 0041); 0 runs both alike.
+WORKER_NICE = int(os.environ.get("BENCH_WORKER_NICE", "10"))
 # Requests the server works on at once: each has its own database connection to warm up.
 CONCURRENCY = WORKERS * (THREADS if SERVER == "granian" or WORKER_CLASS == "gthread" else 1)
 
@@ -35,6 +39,7 @@ CONCURRENCY = WORKERS * (THREADS if SERVER == "granian" or WORKER_CLASS == "gthr
 class Server:
     http: subprocess.Popen[bytes]
     worker: subprocess.Popen[bytes]
+    worker_nice: int = 0
 
     @property
     def keep_alive(self) -> bool:
@@ -43,10 +48,13 @@ class Server:
 
     @property
     def description(self) -> str:
+        worker = "one db_worker" + (
+            f" at nice {self.worker_nice}" if self.worker_nice else " at the same priority"
+        )
         if SERVER == "granian":
-            return f"granian (WSGI), {WORKERS} workers × {THREADS} threads, and one db_worker"
+            return f"granian (WSGI), {WORKERS} workers × {THREADS} threads, and {worker}"
         threads = f" × {THREADS} threads" if WORKER_CLASS == "gthread" else ""
-        return f"gunicorn, {WORKERS} {WORKER_CLASS} workers{threads}, and one db_worker"
+        return f"gunicorn, {WORKERS} {WORKER_CLASS} workers{threads}, and {worker}"
 
     def stop(self) -> None:
         for process in (self.http, self.worker):
@@ -71,7 +79,7 @@ def start() -> Server:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = Server(http, worker)
+    server = Server(http, worker, _worker_nice(worker.pid, WORKER_NICE))
     for _ in range(120):
         try:
             if Client(HOST, PORT).request("GET", "/healthz")[0] == 200:
@@ -80,6 +88,25 @@ def start() -> Server:
             time.sleep(0.5)
     server.stop()
     raise SystemExit(f"{SERVER} did not start")
+
+
+def _worker_nice(pid: int, nice: int) -> int:
+    """Lower the worker's CPU priority, as systemd's `CPUWeight=`/`Nice=` do in production;
+    returns the nice value applied (0: none). Popen returns after the exec, so the worker
+    already leads its own session here."""
+    if nice <= 0:
+        return 0
+    os.setpriority(os.PRIO_PROCESS, pid, nice)
+    # With Linux's per-session scheduling groups (sched_autogroup, on by default) a
+    # process's own nice value counts only within its session; between sessions, the
+    # group's does. The server and the worker each lead a session here.
+    autogroup = Path(f"/proc/{pid}/autogroup")
+    if autogroup.exists():
+        try:
+            autogroup.write_text(str(nice))
+        except OSError:
+            return 0
+    return nice
 
 
 def _gunicorn_command(bin_dir: Path) -> list[str]:

@@ -13,10 +13,18 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 Converter = Callable[[Any, Any, Any], Any]
+
+
+def _connection() -> BaseDatabaseWrapper:
+    # The default connection itself: `django.db.connection` is a proxy that finds it again
+    # on every attribute read (a thread-local lookup), a microsecond each, and the field
+    # preparations below read it several times per value.
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def columns(model: type[models.Model], alias: str) -> str:
@@ -48,12 +56,13 @@ def _hydration(model: type[models.Model], vendor: str) -> tuple[list[str], list[
 def instance(model: type[ModelT], row: Sequence[Any], start: int = 0) -> tuple[ModelT, int]:
     """The instance of `model` whose columns (as listed by `columns`) begin at `row[start]`,
     and the index just after them."""
-    names, converters = _hydration(model, connection.vendor)
+    db = _connection()
+    names, converters = _hydration(model, db.vendor)
     values = list(row[start : start + len(names)])
     for index, (expression, functions) in enumerate(converters):
         for convert in functions:
-            values[index] = convert(values[index], expression, connection)
-    return model.from_db(connection.alias, names, values), start + len(names)
+            values[index] = convert(values[index], expression, db)
+    return model.from_db(db.alias, names, values), start + len(names)
 
 
 def insert(obj: ModelT) -> ModelT:
@@ -62,16 +71,17 @@ def insert(obj: ModelT) -> ModelT:
     once per model instead of compiled per call. No model signals are sent: the models
     written this way have no receivers, by the house rule of no business logic in signals."""
     model = type(obj)
-    sql, fields, generated, returns_pk = _insert_sql(model, connection.vendor)
+    db = _connection()
+    sql, fields, generated, returns_pk = _insert_sql(model, db.vendor)
     if generated and obj.pk is not None:  # an explicit id for an auto id: the ORM's way
         obj.save(force_insert=True)
         return obj
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
-    with connection.cursor() as cursor:
+    params = [field.get_db_prep_save(field.pre_save(obj, True), db) for field in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         if generated:
             obj.pk = cursor.fetchone()[0] if returns_pk else cursor.lastrowid
-    obj._state.adding, obj._state.db = False, connection.alias
+    obj._state.adding, obj._state.db = False, db.alias
     return obj
 
 
@@ -102,9 +112,10 @@ def update(obj: models.Model, field_names: Sequence[str]) -> None:
     """UPDATE `field_names` of the row of `obj`, as `obj.save(update_fields=...)` would,
     from a statement built once per model and field list. No model signals are sent (see
     `insert`)."""
-    sql, fields = _update_sql(type(obj), tuple(field_names), connection.vendor)
-    params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in fields]
-    with connection.cursor() as cursor:
+    db = _connection()
+    sql, fields = _update_sql(type(obj), tuple(field_names), db.vendor)
+    params = [field.get_db_prep_save(field.pre_save(obj, False), db) for field in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, [*params, obj.pk])
         if cursor.rowcount != 1:
             raise type(obj).DoesNotExist(f"{type(obj).__name__} {obj.pk} was not updated")  # type: ignore[attr-defined]
@@ -141,21 +152,22 @@ def update_many(objs: Sequence[models.Model], field_names: Sequence[str]) -> int
     if not objs:
         return 0
     model = type(objs[0])
-    if connection.vendor != "postgresql":
+    db = _connection()
+    if db.vendor != "postgresql":
         model._default_manager.bulk_update(objs, field_names, batch_size=500)
         return len(objs)
     pk, fields = _updatable(model, field_names)
     columns = [pk, *fields]
-    quote = connection.ops.quote_name
-    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in columns) + ")"
+    quote = db.ops.quote_name
+    row = "(" + ", ".join(f"%s::{field.db_type(db)}" for field in columns) + ")"
     names = ", ".join(quote(field.column) for field in columns)
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
     pk_column = quote(pk.column)
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         for start in range(0, len(objs), 1000):
             batch = objs[start : start + 1000]
             params = [
-                field.get_db_prep_save(field.pre_save(obj, False), connection)  # auto_now, as update()
+                field.get_db_prep_save(field.pre_save(obj, False), db)  # auto_now, as update()
                 for obj in batch
                 for field in columns
             ]

@@ -14,7 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.accounts.models import Role
-from thuocdo.notifications.selectors import standing_office_recipients, unit_recipients
+from thuocdo.notifications.selectors import (
+    standing_office_recipients,
+    unit_recipients,
+    unit_recipients_prefetch,
+)
 from thuocdo.notifications.services import notify
 
 from .models import Case, Item
@@ -74,6 +78,12 @@ def item_received(item: Item) -> None:
         obj=item,
         unit=item.case.unit,
     )
+
+
+def handlers_prefetch(cases: Iterable[Case]) -> None:
+    """Inside `recipients_remembered()`: the handlers of these cases' units, read in one
+    query for the notices that follow."""
+    unit_recipients_prefetch(units=[case.unit for case in cases if case.unit is not None], roles=HANDLERS)
 
 
 def case_assigned(case: Case) -> None:

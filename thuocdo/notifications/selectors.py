@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from thuocdo.accounts.models import Role, User
+from thuocdo.accounts.models import Role, RoleAssignment, User
 from thuocdo.core.errors import NotFound, ValidationFailed
 from thuocdo.units.models import Unit
 
@@ -25,17 +25,18 @@ def _role_list(roles: Iterable[str]) -> list[str]:
     return wanted
 
 
-# Recipients already read in the current `recipients_remembered()` block.
-_remembered: ContextVar[dict[tuple[int, tuple[str, ...]], list[User]] | None] = ContextVar(
+# Recipients already read in the current `recipients_remembered()` block, by unit id (None:
+# the Standing Office) and roles.
+_remembered: ContextVar[dict[tuple[int | None, tuple[str, ...]], list[User]] | None] = ContextVar(
     "remembered_recipients", default=None
 )
 
 
 @contextmanager
 def recipients_remembered() -> Iterator[None]:
-    """Within the block, `unit_recipients` reads each unit's people once: for a caller that
-    notifies about many things in one transaction (the intake processor's group of cases),
-    where the answer cannot change between two notices."""
+    """Within the block, `unit_recipients` and `standing_office_recipients` read each unit's
+    people once: for a caller that notifies about many things in one transaction (the intake
+    processor's group of cases), where the answer cannot change between two notices."""
     token = _remembered.set({})
     try:
         yield
@@ -58,6 +59,26 @@ def unit_recipients(*, unit: Unit, roles: Iterable[str]) -> list[User]:
     return list(remembered[key])
 
 
+def unit_recipients_prefetch(*, units: Iterable[Unit], roles: Iterable[str]) -> None:
+    """Inside `recipients_remembered()`, read the people of several units in one query, so
+    that `unit_recipients` finds them remembered (outside a block it does nothing)."""
+    remembered = _remembered.get()
+    wanted = _role_list(roles)
+    if remembered is None or not wanted:
+        return
+    key_roles = tuple(wanted)
+    unread = {unit.pk for unit in units if unit.is_active and (unit.pk, key_roles) not in remembered}
+    if not unread:
+        return
+    people: dict[int, dict[int, User]] = {pk: {} for pk in unread}
+    for assignment in RoleAssignment.objects.filter(
+        unit_id__in=unread, role__in=wanted, user__is_active=True
+    ).select_related("user"):
+        people[assignment.unit_id].setdefault(assignment.user_id, assignment.user)
+    for pk, users in people.items():
+        remembered[(pk, key_roles)] = [users[user_id] for user_id in sorted(users)]
+
+
 def _unit_recipients_read(unit: Unit, wanted: list[str]) -> list[User]:
     return list(
         User.objects.filter(
@@ -75,6 +96,16 @@ def standing_office_recipients(*, roles: Iterable[str]) -> list[User]:
     wanted = _role_list(roles)
     if not wanted:
         return []
+    remembered = _remembered.get()
+    if remembered is None:
+        return _standing_office_read(wanted)
+    key = (None, tuple(wanted))
+    if key not in remembered:
+        remembered[key] = _standing_office_read(wanted)
+    return list(remembered[key])
+
+
+def _standing_office_read(wanted: list[str]) -> list[User]:
     return list(
         User.objects.filter(
             is_active=True,

@@ -207,6 +207,7 @@ def _group_process(items: list[Item], now: datetime | None = None) -> list[Item]
         CaseEvent.objects.bulk_create([event for item in done for event in _route_events(item.case, moment)])
         # A unit's handlers are read once per group; the notices are written together.
         with recipients_remembered(), notifications_batched():
+            notices.handlers_prefetch(item.case for item in done if item.case.state == CaseState.ASSIGNED)
             for item in done:
                 _case_tell_and_record(item)
     return done

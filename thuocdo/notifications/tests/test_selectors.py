@@ -18,7 +18,9 @@ from thuocdo.notifications.selectors import (
     recipients_remembered,
     standing_office_recipients,
     unit_recipients,
+    unit_recipients_prefetch,
 )
+from thuocdo.units.models import Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +55,42 @@ def test_recipients_are_read_once_per_unit_inside_a_remembering_block(
     later = user_with_role(Role.LEADER, "01")
     with django_assert_num_queries(1):  # outside the block: read afresh
         assert unit_recipients(unit=hanoi, roles=[Role.LEADER]) == [leader, later]
+
+
+def test_prefetched_recipients_are_those_each_unit_would_read(
+    user_with_role: Callable[..., User], role_factory: Any, hanoi: Any, django_assert_num_queries: Any
+) -> None:
+    hanoi_leader = user_with_role(Role.LEADER, "01")
+    both = user_with_role(Role.OFFICER, "01")
+    role_factory(user=both, unit=hanoi, role=Role.LEADER)
+    user_with_role(Role.LEADER, "01", is_active=False)
+    user_with_role(Role.VIEWER, "01")
+    commune = Unit.objects.get(code="00004")
+    commune_leader = user_with_role(Role.LEADER, "00004")
+    empty = Unit.objects.get(code="79")
+    roles = [Role.OFFICER, Role.LEADER]
+    expected = {unit.pk: unit_recipients(unit=unit, roles=roles) for unit in (hanoi, commune, empty)}
+    assert expected == {hanoi.pk: [hanoi_leader, both], commune.pk: [commune_leader], empty.pk: []}
+    with recipients_remembered():
+        with django_assert_num_queries(1):
+            unit_recipients_prefetch(units=[hanoi, commune, empty, hanoi], roles=roles)
+        with django_assert_num_queries(0):
+            found = {unit.pk: unit_recipients(unit=unit, roles=roles) for unit in (hanoi, commune, empty)}
+            unit_recipients_prefetch(units=[hanoi], roles=roles)  # already remembered
+        with django_assert_num_queries(1):  # other roles: not prefetched
+            assert unit_recipients(unit=hanoi, roles=[Role.LEADER]) == [hanoi_leader, both]
+    assert found == expected
+    with django_assert_num_queries(0):  # outside a block there is nothing to fill
+        unit_recipients_prefetch(units=[hanoi], roles=roles)
+
+
+def test_the_standing_office_is_read_once_inside_a_remembering_block(
+    user_with_role: Callable[..., User], django_assert_num_queries: Any
+) -> None:
+    office = user_with_role(Role.OFFICER, "BCDTW")
+    with recipients_remembered(), django_assert_num_queries(1):
+        assert standing_office_recipients(roles=[Role.OFFICER]) == [office]
+        assert standing_office_recipients(roles=[Role.OFFICER]) == [office]
 
 
 def test_an_inactive_unit_has_no_recipients(user_with_role: Callable[..., User], hanoi: Any) -> None:
