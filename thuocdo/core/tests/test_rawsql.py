@@ -106,3 +106,39 @@ def test_insert_keeps_an_explicit_primary_key(ba_dinh: Unit) -> None:
     rawsql.insert(copy)
 
     assert copy.pk == 10**8 and Unit.objects.get(pk=10**8).code == "RAW-2"
+
+
+def _new_unit(template: Unit, code: str) -> Unit:
+    copy = Unit.objects.get(pk=template.pk)
+    copy.pk, copy.code, copy.path = None, code, f"{template.path}-{code.lower()}"
+    return copy
+
+
+def test_insert_pair_stores_both_rows_linked(ba_dinh: Unit, django_assert_num_queries: Any) -> None:
+    parent, child = _new_unit(ba_dinh, "PAIR-P"), _new_unit(ba_dinh, "PAIR-C")
+    child.parent = None
+
+    statements = 1 if connection.vendor == "postgresql" else 4  # SQLite: savepoint, 2 inserts, release
+    with django_assert_num_queries(statements):
+        rawsql.insert_pair(parent, child, "parent")
+
+    assert parent.pk is not None and child.pk is not None and child.parent_id == parent.pk
+    assert not parent._state.adding and not child._state.adding
+    assert fields_of(Unit.objects.get(pk=parent.pk)) == fields_of(parent)
+    assert fields_of(Unit.objects.get(pk=child.pk)) == fields_of(child)
+
+
+def test_insert_pair_writes_nothing_when_the_child_fails(ba_dinh: Unit) -> None:
+    from django.db import IntegrityError, transaction
+
+    parent, child = _new_unit(ba_dinh, "PAIR-ALONE"), _new_unit(ba_dinh, ba_dinh.code)  # code taken
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rawsql.insert_pair(parent, child, "parent")
+
+    assert not Unit.objects.filter(code="PAIR-ALONE").exists()
+
+
+def test_insert_pair_needs_a_foreign_key_to_the_parent(ba_dinh: Unit) -> None:
+    with pytest.raises(TypeError):
+        rawsql.insert_pair(_new_unit(ba_dinh, "PAIR-X"), _new_unit(ba_dinh, "PAIR-Y"), "code")

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -271,8 +272,13 @@ def feedback_accept(
             return replay
         raise
     moment = now or timezone.now()
+    # The case and the item are written by one statement, atomic on its own
+    # (`rawsql.insert_pair`): the usual submission needs no transaction, and no BEGIN and
+    # COMMIT round trips. Attachments need one; inside a caller's transaction, a savepoint
+    # keeps that transaction usable for the replay below.
+    separate = bool(files) or transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
+        with transaction.atomic() if separate else nullcontext():
             item = _submission_store(
                 actor, checked, files, channel, key, fingerprint, open311_token, is_demo, moment
             )
@@ -336,7 +342,7 @@ def _submission_store(  # noqa: PLR0917 - private, called once
     is_demo: bool,
     now: datetime,
 ) -> Item:
-    # Every submission writes these two rows: statements built once (core.rawsql).
+    # Every submission writes these two rows: one statement built once (core.rawsql).
     case = Case(
         kind=checked.kind,
         topic=checked.topic,
@@ -349,7 +355,6 @@ def _submission_store(  # noqa: PLR0917 - private, called once
         search_text=checked.search_text,
         is_demo=is_demo,
     )
-    rawsql.insert(case)
     context = current_request_context()
     item = Item(
         case=case,
@@ -379,7 +384,7 @@ def _submission_store(  # noqa: PLR0917 - private, called once
         open311_token=open311_token,
         is_demo=is_demo,
     )
-    rawsql.insert(item)
+    rawsql.insert_pair(case, item, "case")
     for upload in files:
         facts = upload_facts(upload)
         attachment = Attachment(

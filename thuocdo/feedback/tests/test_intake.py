@@ -9,7 +9,7 @@ from thuocdo.audit.models import AuditEvent
 from thuocdo.core.errors import Conflict, ValidationFailed
 from thuocdo.feedback import config_cache
 from thuocdo.feedback.models import BlockedTerm, Case, CaseEvent, CaseState, Item, KindSetting
-from thuocdo.feedback.services import feedback_submit
+from thuocdo.feedback.services import feedback_accept, feedback_submit
 
 from .conftest import submission
 
@@ -115,6 +115,21 @@ def test_same_idempotency_key_gives_the_same_item(submit: Callable[..., Item]) -
     with pytest.raises(Conflict):
         submit(idempotency_key="abc-123", title="Một tiêu đề khác hẳn")
     assert Item.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_used_key_still_replays_or_conflicts(
+    live_units: None, topics: None, settings: Any
+) -> None:
+    # Real commits: the case and the item are one statement here, with no transaction around.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    first = feedback_accept(actor=AnonymousUser(), data=submission(), idempotency_key="k-1")
+    again = feedback_accept(actor=AnonymousUser(), data=submission(), idempotency_key="k-1")
+    assert again.pk == first.pk and getattr(again, "replayed", False)
+    with pytest.raises(Conflict):
+        feedback_accept(actor=AnonymousUser(), data=submission(title="Khác hẳn"), idempotency_key="k-1")
+    assert Item.objects.count() == Case.objects.count() == 1
+    assert first.case.pk == Item.objects.get().case_id and first.case.is_routing_pending
 
 
 def test_attachments_are_checked_before_anything_is_stored(topics: None) -> None:

@@ -103,8 +103,9 @@ def test_a_replay_is_answered_through_the_unique_key(topics: None, django_assert
     with pytest.raises(Conflict) as excinfo:
         accept(idempotency_key="retry-7", title="Một tiêu đề khác hẳn")
     assert excinfo.value.code == "idempotency_conflict"
-    # A new key is not looked up first: the savepoint, the case, the item, the release.
-    with django_assert_num_queries(4):
+    # A new key is not looked up first: the savepoint, the case and the item (one statement
+    # on PostgreSQL, two in their own savepoint elsewhere), the release.
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 6):
         accept(idempotency_key="retry-8", contact_email="khac@example.vn")
 
 
