@@ -118,10 +118,17 @@ def insert_pair(parent: models.Model, child: models.Model, link: str) -> None:
     field = type(child)._meta.get_field(link)
     if not isinstance(field, models.ForeignKey) or field.remote_field.model is not type(parent):
         raise TypeError(f"{type(child).__name__}.{link} is not a foreign key to {type(parent).__name__}")
-    one_statement = db.vendor == "postgresql" and parent.pk is None and child.pk is None
-    parent_sql = _insert_sql(type(parent), db.vendor)
-    child_sql = _insert_sql(type(child), db.vendor)
-    if not (one_statement and parent_sql[2] and child_sql[2]):
+    _sql, _fields, parent_generated, _returns = _insert_sql(type(parent), db.vendor)
+    _sql, _fields, child_generated, _returns = _insert_sql(type(child), db.vendor)
+    one_statement = (
+        db.vendor == "postgresql"
+        and parent_generated
+        and child_generated
+        and parent.pk is None
+        and child.pk is None
+        and field.target_field is type(parent)._meta.pk
+    )
+    if not one_statement:
         with transaction.atomic(using=db.alias):
             insert(parent)
             setattr(child, link, parent)

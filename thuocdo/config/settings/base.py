@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs per deployment comes
 from the environment (twelve-factor); the defaults here are the safe ones."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -62,7 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "thuocdo.core.middleware.ContentSecurityPolicyMiddleware",  # django-csp, headers built once
     "django_htmx.middleware.HtmxMiddleware",
     "thuocdo.core.middleware.RequestContextMiddleware",
     # Axes must come last: it turns locked-out logins into a 429 response.
@@ -173,6 +174,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+CONTENT_SECURITY_POLICY_REPORT_ONLY = None  # read on every response; see RATELIMIT_* below
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -256,3 +258,13 @@ FEEDBACK_RATE_PER_CONTACT = os.environ.get("FEEDBACK_RATE_PER_CONTACT", "10/h")
 # django-ratelimit wants a shared cache; the in-process cache is enough for one process
 # (development, tests). Production with several processes sets REDIS_URL.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# django-ratelimit's own defaults, spelled out: it reads each with getattr(settings, name,
+# default) on every request, and a setting that is not there costs an exception each time.
+RATELIMIT_ENABLE = True
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_CACHE_PREFIX = "rl:"
+RATELIMIT_HASH_ALGORITHM = hashlib.sha256  # a callable: a dotted path is imported per request
+RATELIMIT_IP_META_KEY = None  # REMOTE_ADDR: granian and the proxy in front set it
+RATELIMIT_IPV4_MASK = 32
+RATELIMIT_IPV6_MASK = 64
+RATELIMIT_FAIL_OPEN = False
