@@ -16,6 +16,7 @@ from thuocdo.accounts.api import router as accounts_router
 from thuocdo.accounts.api_auth import api_auth
 from thuocdo.audit.api import router as audit_router
 from thuocdo.core.errors import AppError, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from thuocdo.core.input_errors import field_errors
 from thuocdo.delivery.api import router as delivery_router
 from thuocdo.feedback.api import router as feedback_router
 from thuocdo.initiatives.api import router as initiatives_router
@@ -55,15 +56,7 @@ def on_app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    fields: dict[str, list[str]] = {}
-    for error in exc.errors:
-        location = [
-            str(part)
-            for part in error.get("loc", ())
-            if part not in ("body", "query", "path", "payload", "form", "file", "header", "cookie")
-        ]
-        fields.setdefault(".".join(location) or "__all__", []).append(str(error.get("msg", "")))
-    return _render(request, ValidationFailed(fields=fields))
+    return _render(request, ValidationFailed(fields=field_errors(exc.errors)))
 
 
 @api.exception_handler(AuthenticationError)
@@ -81,12 +74,21 @@ def on_forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpRespo
     return _render(request, PermissionDenied())
 
 
+def _http_error_message(message: str) -> str:
+    # django-ninja's own messages are English; ours are already in the catalogue.
+    if message.startswith("Cannot parse request body"):
+        return _("Không đọc được nội dung yêu cầu: JSON hoặc biểu mẫu không hợp lệ.")
+    if message == "CSRF check Failed":
+        return _("Thiếu hoặc sai mã CSRF của phiên đăng nhập.")
+    return message
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = {400: "bad_request", 405: "method_not_allowed", 413: "too_large", 429: "throttled"}.get(
         exc.status_code, "error"
     )
-    error = AppError(str(exc.message), code=code)
+    error = AppError(_http_error_message(str(exc.message)), code=code)
     error.status = exc.status_code
     return _render(request, error)
 
