@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from thuocdo.accounts.models import Role, User
 from thuocdo.accounts.tests.factories import RoleAssignmentFactory, UserFactory
@@ -22,6 +23,11 @@ from thuocdo.units.datasets import UnitDataset, read_official_dataset
 from thuocdo.units.models import Unit
 from thuocdo.units.services import units_load
 from thuocdo.units.tests.factories import UnitFactory, UnitRecordFactory
+
+# Property tests check what the code computes, not how fast: Hypothesis's per-example
+# deadline (200 ms) fails them on a loaded machine (CI on 2 cores, `pytest -n 2`).
+hypothesis_settings.register_profile("thuocdo", deadline=None)
+hypothesis_settings.load_profile("thuocdo")
 
 # Codes of the units tests talk about, from the official dataset and central_bodies.toml.
 ROOT = "BCDTW"
