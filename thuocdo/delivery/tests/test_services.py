@@ -232,15 +232,17 @@ def test_task_create_is_refused_to_all_but_administrators_over_the_issuer(
 
 
 def test_task_cascade_to_all_communes_assigns_each_of_them_quickly(admin_user, root_task):
-    started = time.perf_counter()
+    # CPU time of this process (SQLite's work included), not wall time: other jobs on a
+    # loaded CI machine must not fail it; a cascade written row by row would.
+    started = time.process_time()
     created = task_cascade(actor=admin_user, task=root_task, group=CascadeGroup.COMMUNES)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
 
     assert created == ALL_COMMUNES
     executing = root_task.assignments.filter(role=AssignmentRole.EXECUTE)
     assert executing.count() == ALL_COMMUNES
     assert not executing.exclude(unit__level=UnitLevel.COMMUNE).exists()
-    assert elapsed < 2.0, f"cascade to every commune took {elapsed:.2f} s"
+    assert elapsed < 2.0, f"cascade to every commune took {elapsed:.2f} s of CPU"
 
 
 @pytest.mark.parametrize(
