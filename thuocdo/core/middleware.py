@@ -55,17 +55,18 @@ _PER_VIEW_POLICY = (
     "_csp_replace_ro",
 )
 # The site-wide headers, built once per settings object: (setting, report only) → (the
-# setting's value when built, the header).
-_site_policies: dict[tuple[str, bool], tuple[object, str]] = {}
+# setting's value when built, the header, the URL prefixes it excludes).
+_site_policies: dict[tuple[str, bool], tuple[object, str, tuple[str, ...]]] = {}
 
 
-def _site_policy(setting: str, report_only: bool) -> str:
+def _site_policy(setting: str, report_only: bool) -> tuple[str, tuple[str, ...]]:
     current = getattr(settings, setting, None)
     built = _site_policies.get((setting, report_only))
     if built is None or built[0] is not current:  # override_settings gives a new object
-        built = (current, build_policy(report_only=report_only))
+        excluded = tuple((current or {}).get("EXCLUDE_URL_PREFIXES") or ())
+        built = (current, build_policy(report_only=report_only), excluded)
         _site_policies[(setting, report_only)] = built
-    return built[1]
+    return built[1], built[2]
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -85,8 +86,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             (HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt", False),
             (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", "_csp_exempt_ro", True),
         ):
-            value = _site_policy(setting, report_only)
-            excluded = tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
+            value, excluded = _site_policy(setting, report_only)
             if (
                 value
                 and header not in response

@@ -1,7 +1,7 @@
 """Reads: who should be told (recipients), a person's notifications, and the deliveries an
 operator may see."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -50,12 +50,18 @@ def unit_recipients(*, unit: Unit, roles: Iterable[str]) -> list[User]:
     wanted = _role_list(roles)
     if not wanted or not unit.is_active:
         return []
+    return _remembered_or_read((unit.pk, tuple(wanted)), lambda: _unit_recipients_read(unit, wanted))
+
+
+def _remembered_or_read(
+    key: tuple[int | None, tuple[str, ...]], read: Callable[[], list[User]]
+) -> list[User]:
+    """`read()`, once per key inside a `recipients_remembered()` block; a copy for the caller."""
     remembered = _remembered.get()
     if remembered is None:
-        return _unit_recipients_read(unit, wanted)
-    key = (unit.pk, tuple(wanted))
+        return read()
     if key not in remembered:
-        remembered[key] = _unit_recipients_read(unit, wanted)
+        remembered[key] = read()
     return list(remembered[key])
 
 
@@ -96,13 +102,7 @@ def standing_office_recipients(*, roles: Iterable[str]) -> list[User]:
     wanted = _role_list(roles)
     if not wanted:
         return []
-    remembered = _remembered.get()
-    if remembered is None:
-        return _standing_office_read(wanted)
-    key = (None, tuple(wanted))
-    if key not in remembered:
-        remembered[key] = _standing_office_read(wanted)
-    return list(remembered[key])
+    return _remembered_or_read((None, tuple(wanted)), lambda: _standing_office_read(wanted))
 
 
 def _standing_office_read(wanted: list[str]) -> list[User]:
